@@ -1,0 +1,129 @@
+"""Reading and writing tables: CSV and Parquet, chosen by file extension.
+
+Writes are atomic: the table goes to a temporary file in the target's folder,
+which is renamed into place only once it is complete, so a failure never
+leaves a half-written output file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from revimpute.exceptions import InputDataError
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def table_format(path: str | os.PathLike) -> str:
+    """Return ``"csv"`` or ``"parquet"`` from the file name's extension."""
+    name = str(path).lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    raise InputDataError(
+        f"{path}: unknown file type; use a .csv, .tsv or .parquet file name"
+    )
+
+
+def _csv_separator(path: str | os.PathLike) -> str:
+    return "\t" if str(path).lower().endswith(".tsv") else ","
+
+
+def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; ``.csv``/``.tsv`` or ``.parquet`` decides the reader.
+    as_text : bool, default=False
+        CSV only: keep every cell as the exact text written in the file (no
+        type inference, no NaN conversion), so that ``"0"``, ``" "`` and
+        ``""`` can be told apart by the detector.
+
+    Raises
+    ------
+    InputDataError
+        If the file does not exist, is empty, has only a header, has ragged
+        rows, is not valid UTF-8 text, or is not a valid Parquet file.
+    """
+    path = Path(path)
+    fmt = table_format(path)
+    if not path.exists():
+        raise InputDataError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputDataError(f"{path}: is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise InputDataError(f"{path}: the file is empty")
+    if fmt == "parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:  # pyarrow raises many types for bad files
+            raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None
+    else:
+        frame = _read_csv(path, as_text=as_text)
+    if frame.shape[1] == 0:
+        raise InputDataError(f"{path}: no columns found")
+    if frame.shape[0] == 0:
+        raise InputDataError(f"{path}: header only, the table has no rows")
+    return frame
+
+
+def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
+    with open(path, "rb") as handle:
+        head = handle.read(65536)
+    if b"\x00" in head:
+        raise InputDataError(f"{path}: binary data, not a text CSV file")
+    kwargs: dict = {"sep": _csv_separator(path)}
+    if as_text:
+        kwargs.update(dtype=str, keep_default_na=False, na_filter=False)
+    try:
+        return pd.read_csv(path, encoding="utf-8", **kwargs)
+    except UnicodeDecodeError as exc:
+        raise InputDataError(
+            f"{path}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8"
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise InputDataError(f"{path}: the file has no data") from None
+    except pd.errors.ParserError as exc:
+        raise InputDataError(f"{path}: ragged or malformed CSV rows ({exc})".strip()) from None
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it to ``path`` on success.
+
+    On any exception the temporary file is removed and ``path`` is untouched.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".part", dir=target.parent
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write ``frame`` to CSV or Parquet (by extension), atomically."""
+    fmt = table_format(path)
+    with atomic_path(path) as tmp:
+        if fmt == "parquet":
+            frame.to_parquet(tmp)
+        else:
+            frame.to_csv(tmp, index=False, sep=_csv_separator(path))
