@@ -4,4 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from revimpute.impute import ReverseImputer, available_imputers, get_imputer  # noqa: E402
+
+__all__ = ["ReverseImputer", "__version__", "available_imputers", "get_imputer"]

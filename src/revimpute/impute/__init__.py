@@ -1,1 +1,18 @@
-"""impute layer."""
+"""ReverseImputer (scikit-learn API) and the baseline imputers behind one registry."""
+
+from revimpute.impute._base import BaseImputer
+from revimpute.impute._cluster import ClusterImputer
+from revimpute.impute._registry import available_imputers, describe_imputers, get_imputer, register
+from revimpute.impute._reverse import ReverseImputer
+from revimpute.impute._wrapped import SklearnImputer
+
+__all__ = [
+    "BaseImputer",
+    "ClusterImputer",
+    "ReverseImputer",
+    "SklearnImputer",
+    "available_imputers",
+    "describe_imputers",
+    "get_imputer",
+    "register",
+]

@@ -1,0 +1,60 @@
+"""Scaling of numeric columns between table units and the network's units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+SCALINGS = ("standard", "minmax", "none")
+
+
+class NumericScaler:
+    """Per-column affine scaling learned from the observed cells only.
+
+    ``scaled = (value - center) / scale``. Columns without spread get scale 1.
+
+    Parameters
+    ----------
+    method : {"standard", "minmax", "none"}
+        ``"standard"``: observed mean and standard deviation; ``"minmax"``:
+        observed minimum and range; ``"none"``: identity.
+    """
+
+    def __init__(self, method: str = "standard") -> None:
+        if method not in SCALINGS:
+            raise ValueError(f"scaling must be one of {SCALINGS}, got {method!r}")
+        self.method = method
+
+    def fit(self, X: np.ndarray, missing: np.ndarray) -> NumericScaler:
+        """Learn ``center_`` and ``scale_`` from the cells where ``missing`` is False."""
+        values = np.where(missing, np.nan, X)
+        n_cols = X.shape[1]
+        if self.method == "standard":
+            center = np.nanmean(values, axis=0)
+            scale = np.nanstd(values, axis=0)
+        elif self.method == "minmax":
+            center = np.nanmin(values, axis=0)
+            scale = np.nanmax(values, axis=0) - center
+        else:
+            center = np.zeros(n_cols)
+            scale = np.ones(n_cols)
+        scale = np.where(np.isfinite(scale) & (scale > 1e-12), scale, 1.0)
+        center = np.where(np.isfinite(center), center, 0.0)
+        self.center_ = center.astype(np.float64)
+        self.scale_ = scale.astype(np.float64)
+        return self
+
+    @classmethod
+    def from_arrays(cls, method: str, center: np.ndarray, scale: np.ndarray) -> NumericScaler:
+        """Rebuild a fitted scaler (used when loading a saved model)."""
+        scaler = cls(method)
+        scaler.center_ = np.asarray(center, dtype=np.float64)
+        scaler.scale_ = np.asarray(scale, dtype=np.float64)
+        return scaler
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        """Table units -> network units (float32)."""
+        return ((X - self.center_) / self.scale_).astype(np.float32)
+
+    def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
+        """Network units -> table units (float64)."""
+        return np.asarray(Z, dtype=np.float64) * self.scale_ + self.center_

@@ -1,0 +1,129 @@
+"""The imputers by name: ours and the baselines, one interface.
+
+``get_imputer("knn")`` returns a fresh estimator with the revimpute input
+handling (checks, DataFrame round trip, observed cells untouched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sklearn.ensemble import ExtraTreesRegressor
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.linear_model import BayesianRidge
+
+from revimpute.exceptions import RevimputeError
+
+
+@dataclass(frozen=True)
+class ImputerEntry:
+    """A registered method: how to build it and one line about it."""
+
+    name: str
+    build: Callable[..., Any]
+    summary: str
+
+
+def _sklearn(factory: Callable[..., Any]) -> Callable[..., Any]:
+    def build(**params: Any) -> Any:
+        from revimpute.impute._wrapped import SklearnImputer
+
+        wrapper_keys = {"missing_values", "add_indicator", "keep_empty_features"}
+        outer = {k: v for k, v in params.items() if k in wrapper_keys}
+        inner = {k: v for k, v in params.items() if k not in wrapper_keys}
+        return SklearnImputer(factory(**inner), **outer)
+
+    return build
+
+
+def _reverse(**params: Any) -> Any:
+    from revimpute.impute._reverse import ReverseImputer
+
+    return ReverseImputer(**params)
+
+
+def _autoencoder_pass(**params: Any) -> Any:
+    from revimpute.impute._reverse import ReverseImputer
+
+    return ReverseImputer(**{"estimate": "pass", **params})
+
+
+def _cluster(**params: Any) -> Any:
+    from revimpute.impute._cluster import ClusterImputer
+
+    return ClusterImputer(**params)
+
+
+def _missforest(**params: Any) -> IterativeImputer:
+    defaults = {"n_estimators": 100, "random_state": 0, "n_jobs": 1}
+    forest = {**defaults, **{k: params.pop(k) for k in list(params) if k in defaults}}
+    return IterativeImputer(
+        estimator=ExtraTreesRegressor(**forest),
+        **{"max_iter": 10, "random_state": 0, **params},
+    )
+
+
+_ENTRIES: dict[str, ImputerEntry] = {}
+
+
+def register(name: str, build: Callable[..., Any], summary: str) -> None:
+    """Add an imputer to the registry under ``name``."""
+    _ENTRIES[name] = ImputerEntry(name, build, summary)
+
+
+register("reverse", _reverse, "reverse training of an autoencoder (ours)")
+register("autoencoder", _autoencoder_pass, "one forward pass of the same autoencoder")
+register("mean", _sklearn(lambda **p: SimpleImputer(strategy="mean", **p)), "column mean")
+register("median", _sklearn(lambda **p: SimpleImputer(strategy="median", **p)), "column median")
+register(
+    "most_frequent",
+    _sklearn(lambda **p: SimpleImputer(strategy="most_frequent", **p)),
+    "most frequent value of the column",
+)
+register("knn", _sklearn(lambda **p: KNNImputer(**{"n_neighbors": 5, **p})), "k nearest neighbours (k=5)")
+register(
+    "iterative",
+    _sklearn(lambda **p: IterativeImputer(**{"estimator": BayesianRidge(), "max_iter": 10, "random_state": 0, **p})),
+    "iterative regression with BayesianRidge (MICE-like)",
+)
+register("missforest", _sklearn(_missforest), "iterative regression with extremely randomised trees (MissForest-style)")
+register("cluster", _cluster, "mean of the nearest agglomerative cluster")
+
+
+def available_imputers() -> list[str]:
+    """Names accepted by :func:`get_imputer`."""
+    return list(_ENTRIES)
+
+
+def describe_imputers() -> dict[str, str]:
+    """Name -> one-line description of every registered imputer."""
+    return {name: entry.summary for name, entry in _ENTRIES.items()}
+
+
+def get_imputer(name: str, **params: Any) -> Any:
+    """A new, unfitted imputer by name.
+
+    Parameters
+    ----------
+    name : str
+        One of :func:`available_imputers`.
+    **params
+        Passed to the imputer (for wrapped scikit-learn imputers, to the inner
+        estimator, except ``missing_values``, ``add_indicator`` and
+        ``keep_empty_features``).
+
+    Raises
+    ------
+    RevimputeError
+        If ``name`` is unknown.
+    """
+    try:
+        entry = _ENTRIES[name]
+    except KeyError:
+        raise RevimputeError(
+            f"unknown imputer {name!r}; choose one of {', '.join(available_imputers())}"
+        ) from None
+    return entry.build(**params)

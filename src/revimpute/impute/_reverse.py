@@ -1,0 +1,328 @@
+"""ReverseImputer: the autoencoder learns the data, then the missing cells are
+optimised against the frozen network (reverse training)."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_random_state
+
+from revimpute.encode import SCALINGS, NumericScaler
+from revimpute.impute._base import BaseImputer
+from revimpute.impute._progress import progress_bar
+from revimpute.nn import TrainingConfig, code_radius, train_autoencoder
+from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
+from revimpute.reverse.engine import LOSSES
+
+ESTIMATES = ("reverse", "pass")
+
+
+def _resolve_device(device: str) -> torch.device:
+    if device == "cpu":
+        return torch.device("cpu")
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if device == "cuda":
+        from revimpute.impute._progress import console
+
+        console.print("[yellow]CUDA is not available; running on the CPU.[/]")
+    return torch.device("cpu")
+
+
+class ReverseImputer(BaseImputer):
+    """Impute missing values by reverse training an autoencoder.
+
+    ``fit`` trains an MLP autoencoder on the data with holes (the loss counts
+    observed cells only, and extra random masking teaches it to complete
+    rows). ``transform`` freezes the network and makes the missing cells of
+    each row the trainable parameters: starting from the network's one-pass
+    fill, they are optimised with Adam so that the network reconstructs the
+    completed row, with a spherical penalty on the bottleneck code and input
+    dropout; a final pass through the network cleans the result. Every row is
+    treated independently and deterministically: the same row gives bitwise
+    the same values whatever other rows it is imputed with.
+
+    Parameters
+    ----------
+    missing_values : float, int or None, default=np.nan
+        Placeholder for missing cells (NaN, None and pd.NA always count).
+    hidden_sizes : tuple of int, default=(256, 128)
+        Hidden layer widths of the encoder (the decoder mirrors them).
+    latent_size : int or None, default=None
+        Bottleneck width; None means ``min(32, max(2, n_features))``.
+    max_epochs : int, default=500
+        Upper bound on training epochs (early stopping usually ends sooner).
+    batch_size : int, default=128
+    learning_rate : float, default=1e-3
+        Adam step size for training the network.
+    corruption_rate : float, default=0.2
+        Share of observed cells hidden from the network in each training batch.
+    validation_fraction : float, default=0.1
+        Share of rows held out for early stopping.
+    patience : int, default=50
+        Epochs without validation improvement before training stops.
+    reverse_steps : int, default=200
+        Upper bound on optimisation steps per row; 0 gives the plain
+        autoencoder pass.
+    reverse_learning_rate : float, default=0.05
+        Adam step size on the missing cells (in standardised units).
+    reverse_loss : {"all", "observed"}, default="observed"
+        Reconstruction error over all cells (observed + current guesses) or
+        over the observed cells only.
+    sphere_weight : float, default=0.01
+        Weight of the penalty ``(||z|| - radius_)**2`` on the code.
+    input_dropout : float, default=0.1
+        Share of input cells hidden at each reverse step (row-keyed masks).
+    reverse_tol : float, default=1e-4
+        Relative improvement of a row's smoothed loss that counts as progress.
+    reverse_patience : int, default=10
+        Steps without progress after which a row is frozen.
+    cleanup : bool, default=True
+        Pass the reverse-trained rows once more through the network and fill
+        the missing cells from its output.
+    n_restarts : int, default=1
+        Deterministic restarts per row (perturbed start, own dropout stream);
+        their results are averaged.
+    estimate : {"reverse", "pass"}, default="reverse"
+        ``"pass"`` skips the search and returns the network's one-pass fill
+        (the same as ``reverse_steps=0``).
+    scaling : {"standard", "minmax", "none"}, default="standard"
+        How numeric columns are scaled for the network.
+    chunk_size : int, default=4096
+        Rows optimised together; bounds memory, never changes results.
+    device : {"auto", "cpu", "cuda"}, default="cpu"
+    random_state : int, RandomState or None, default=0
+        Seeds training and the row-keyed dropout streams. The default 0 makes
+        ``fit`` reproducible; ``transform`` is deterministic for a fitted model.
+    verbose : bool, default=False
+        Show progress bars.
+    add_indicator : bool, default=False
+    keep_empty_features : bool, default=False
+
+    Attributes
+    ----------
+    model_ : MLPAutoencoder
+        The trained network (frozen).
+    scaler_ : NumericScaler
+    radius_ : float
+        Mean norm of the training rows' codes, the sphere's radius.
+    seed_ : int
+        Seed of the row-keyed randomness used by ``transform``.
+    history_ : TrainingHistory
+    reverse_report_ : ReverseReport
+        What the last ``transform`` did (rows, steps per row, converged rows).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Defined when ``X`` has string column names.
+
+    See Also
+    --------
+    revimpute.impute.get_imputer : the baseline imputers by name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from revimpute import ReverseImputer
+    >>> X = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 6.0], [4.0, 8.0]] * 10)
+    >>> imp = ReverseImputer(max_epochs=5, reverse_steps=5).fit(X)
+    >>> np.isnan(imp.transform(X)).any()
+    np.False_
+    """
+
+    _parameter_constraints: dict = {
+        **BaseImputer._parameter_constraints,
+        "hidden_sizes": [tuple, list],
+        "latent_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "corruption_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left")],
+        "reverse_steps": [Interval(numbers.Integral, 0, None, closed="left")],
+        "reverse_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "reverse_loss": [StrOptions(set(LOSSES))],
+        "sphere_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "input_dropout": [Interval(numbers.Real, 0, 1, closed="left")],
+        "reverse_tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "reverse_patience": [Interval(numbers.Integral, 1, None, closed="left")],
+        "cleanup": ["boolean"],
+        "n_restarts": [Interval(numbers.Integral, 1, None, closed="left")],
+        "estimate": [StrOptions(set(ESTIMATES))],
+        "scaling": [StrOptions(set(SCALINGS))],
+        "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        missing_values: Any = np.nan,
+        hidden_sizes: tuple[int, ...] = (256, 128),
+        latent_size: int | None = None,
+        max_epochs: int = 500,
+        batch_size: int = 128,
+        learning_rate: float = 1e-3,
+        corruption_rate: float = 0.2,
+        validation_fraction: float = 0.1,
+        patience: int = 50,
+        reverse_steps: int = 200,
+        reverse_learning_rate: float = 0.05,
+        reverse_loss: str = "observed",
+        sphere_weight: float = 0.01,
+        input_dropout: float = 0.1,
+        reverse_tol: float = 1e-4,
+        reverse_patience: int = 10,
+        cleanup: bool = True,
+        n_restarts: int = 1,
+        estimate: str = "reverse",
+        scaling: str = "standard",
+        chunk_size: int = 4096,
+        device: str = "cpu",
+        random_state: Any = 0,
+        verbose: bool = False,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
+    ) -> None:
+        self.missing_values = missing_values
+        self.hidden_sizes = hidden_sizes
+        self.latent_size = latent_size
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.corruption_rate = corruption_rate
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.reverse_steps = reverse_steps
+        self.reverse_learning_rate = reverse_learning_rate
+        self.reverse_loss = reverse_loss
+        self.sphere_weight = sphere_weight
+        self.input_dropout = input_dropout
+        self.reverse_tol = reverse_tol
+        self.reverse_patience = reverse_patience
+        self.cleanup = cleanup
+        self.n_restarts = n_restarts
+        self.estimate = estimate
+        self.scaling = scaling
+        self.chunk_size = chunk_size
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+
+    # --- configuration --------------------------------------------------------
+    def training_config(self, n_features: int) -> TrainingConfig:
+        """The :class:`TrainingConfig` these parameters give for ``n_features`` columns."""
+        latent = self.latent_size or min(32, max(2, n_features))
+        return TrainingConfig(
+            hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
+            latent_size=int(latent),
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            learning_rate=self.learning_rate,
+            corruption_rate=self.corruption_rate,
+            validation_fraction=self.validation_fraction,
+            patience=self.patience,
+        )
+
+    def reverse_config(self) -> ReverseConfig:
+        """The :class:`ReverseConfig` these parameters give."""
+        steps = 0 if self.estimate == "pass" else self.reverse_steps
+        return ReverseConfig(
+            max_steps=steps,
+            learning_rate=self.reverse_learning_rate,
+            loss=self.reverse_loss,
+            sphere_weight=self.sphere_weight,
+            input_dropout=self.input_dropout,
+            tol=self.reverse_tol,
+            patience=self.reverse_patience,
+            cleanup=self.cleanup,
+            n_restarts=self.n_restarts,
+            chunk_size=self.chunk_size,
+        )
+
+    # --- hooks ----------------------------------------------------------------
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        rng = check_random_state(self.random_state)
+        train_seed = int(rng.randint(0, 2**31 - 1))
+        self.seed_ = int(rng.randint(0, 2**31 - 1))
+        self.scaler_ = NumericScaler(self.scaling).fit(X, missing)
+        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
+        observed = ~missing
+        config = self.training_config(X.shape[1])
+        with progress_bar(self.verbose, "training", total=config.max_epochs, unit="epochs") as tick:
+            self.model_, self.history_ = train_autoencoder(
+                scaled, observed, config, seed=train_seed,
+                progress=(lambda e, total, tl, vl: tick(1, f"loss {tl:.4f} val {vl:.4f}")),
+            )
+        self.radius_ = code_radius(self.model_, scaled, observed)
+
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        device = _resolve_device(self.device)
+        model = self.model_.to(device)
+        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
+        n_rows = int(missing.any(axis=1).sum())
+        with progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows") as tick:
+            done = [0]
+
+            def advance(rows_done: int, _total: int) -> None:
+                tick(rows_done - done[0])
+                done[0] = rows_done
+
+            filled, self.reverse_report_ = reverse_impute(
+                model, scaled, missing, self.reverse_config(), self.radius_, self.seed_,
+                device=device, progress=advance,
+            )
+        return self.scaler_.inverse_transform(filled)
+
+    def impute_pass(self, X: Any) -> Any:
+        """Impute with the network's one forward pass (the seed's baseline)."""
+        values, missing, info = self._check_input(X, reset=False)
+        keep = ~self.empty_features_
+        scaled = self.scaler_.transform(np.where(missing[:, keep], 0.0, values[:, keep]))
+        filled = values.copy()
+        passed = self.scaler_.inverse_transform(one_pass(self.model_, scaled, missing[:, keep]))
+        filled[:, keep] = np.where(missing[:, keep], passed, values[:, keep])
+        filled[:, ~keep] = 0.0
+        extra = None
+        if self.add_indicator:
+            extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
+        return self._wrap(filled, extra, info)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+    # --- persistence ----------------------------------------------------------
+    def save(self, path: Any) -> Any:
+        """Save the fitted imputer to the folder ``path`` (safetensors + JSON, no pickle).
+
+        Returns the folder's path.
+        """
+        from sklearn.utils.validation import check_is_fitted
+
+        from revimpute.impute._persistence import save_reverse_imputer
+
+        check_is_fitted(self)
+        return save_reverse_imputer(self, path)
+
+    @classmethod
+    def load(cls, path: Any) -> ReverseImputer:
+        """Load an imputer saved by :meth:`save`.
+
+        Raises
+        ------
+        ModelFileError
+            If the folder is missing, corrupt, tampered with or does not match.
+        """
+        from revimpute.impute._persistence import load_reverse_imputer
+
+        return load_reverse_imputer(cls, path)

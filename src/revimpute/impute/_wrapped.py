@@ -1,0 +1,50 @@
+"""Any scikit-learn imputer behind revimpute's input handling."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from sklearn.base import clone
+
+from revimpute.impute._base import BaseImputer
+
+
+class SklearnImputer(BaseImputer):
+    """Run a scikit-learn imputer with revimpute's checks and DataFrame round trip.
+
+    Parameters
+    ----------
+    estimator : scikit-learn imputer
+        Cloned at fit; it receives float arrays with NaN for missing cells.
+    missing_values, add_indicator, keep_empty_features
+        As in :class:`revimpute.impute._base.BaseImputer`.
+
+    Attributes
+    ----------
+    estimator_ : the fitted clone of ``estimator``.
+    """
+
+    _parameter_constraints: dict = {**BaseImputer._parameter_constraints, "estimator": [object]}
+
+    def __init__(
+        self,
+        estimator: Any,
+        *,
+        missing_values: Any = np.nan,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
+    ) -> None:
+        self.estimator = estimator
+        self.missing_values = missing_values
+        self.add_indicator = add_indicator
+        self.keep_empty_features = keep_empty_features
+
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        est = clone(self.estimator)
+        if "keep_empty_features" in est.get_params():
+            est.set_params(keep_empty_features=True)
+        self.estimator_ = est.fit(np.where(missing, np.nan, X))
+
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        return self.estimator_.transform(np.where(missing, np.nan, X))

@@ -1,0 +1,192 @@
+"""Masked, denoising training of the autoencoder on data that has holes.
+
+The loss counts observed cells only. Each batch hides an extra random share of
+the observed cells from the network (``corruption_rate``) while still scoring
+them, so the network learns to complete rows. A held-out share of the rows,
+with one fixed corruption mask, drives early stopping; the best weights are
+kept.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from revimpute.nn.autoencoder import MLPAutoencoder
+
+
+@dataclass(frozen=True)
+class TrainingConfig:
+    """Settings of autoencoder training (see ``ReverseImputer`` for their meaning)."""
+
+    hidden_sizes: tuple[int, ...] = (128, 64)
+    latent_size: int = 16
+    mask_channel: bool = True
+    max_epochs: int = 300
+    batch_size: int = 128
+    learning_rate: float = 1e-3
+    weight_decay: float = 0.0
+    corruption_rate: float = 0.2
+    validation_fraction: float = 0.1
+    patience: int = 20
+
+
+@dataclass
+class TrainingHistory:
+    """Per-epoch losses and where training stopped."""
+
+    train_loss: list[float] = field(default_factory=list)
+    validation_loss: list[float] = field(default_factory=list)
+    best_epoch: int = 0
+    stopped_early: bool = False
+
+
+def masked_mse(recon: Tensor, target: Tensor, weight: Tensor) -> Tensor:
+    """Mean squared error over the cells where ``weight`` is 1."""
+    total = weight.sum().clamp_min(1.0)
+    return (((recon - target) ** 2) * weight).sum() / total
+
+
+def _corrupt(observed: Tensor, rate: float, generator: torch.Generator) -> Tensor:
+    """Hide a random ``rate`` share of the observed cells: returns the visible mask."""
+    if rate <= 0:
+        return observed
+    keep = torch.rand(observed.shape, generator=generator) >= rate
+    return observed * keep
+
+
+def init_parameters(model: torch.nn.Module, generator: torch.Generator) -> None:
+    """Re-draw every ``nn.Linear`` as PyTorch's default init, from ``generator``.
+
+    PyTorch initialises layers from the global random state; drawing them from
+    a local generator keeps training reproducible without touching it.
+    """
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.Linear):
+                bound = 1.0 / math.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                layer.bias.uniform_(-bound, bound, generator=generator)
+
+
+def train_autoencoder(
+    X: np.ndarray,
+    observed: np.ndarray,
+    config: TrainingConfig,
+    seed: int,
+    progress=None,
+) -> tuple[MLPAutoencoder, TrainingHistory]:
+    """Train an :class:`MLPAutoencoder` on scaled data with holes.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features), float32
+        Scaled values; entries where ``observed`` is False are ignored.
+    observed : ndarray of bool, same shape
+        True where the value is known.
+    config : TrainingConfig
+    seed : int
+        Seeds a local ``torch.Generator``: the same seed gives the same model.
+    progress : callable(epoch, max_epochs, train_loss, val_loss) or None
+        Called after each epoch (used for progress bars).
+
+    Returns
+    -------
+    model : MLPAutoencoder, in eval mode, holding the best weights.
+    history : TrainingHistory
+    """
+    generator = torch.Generator().manual_seed(int(seed))
+    n_samples, n_features = X.shape
+    x_all = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32))
+    obs_all = torch.from_numpy(observed.astype(np.float32))
+
+    n_val = int(round(config.validation_fraction * n_samples))
+    if n_samples - n_val < 2 or n_val < 2:
+        n_val = 0
+    order = torch.randperm(n_samples, generator=generator)
+    val_idx, train_idx = order[:n_val], order[n_val:]
+    x_val, obs_val = x_all[val_idx], obs_all[val_idx]
+    visible_val = _corrupt(obs_val, config.corruption_rate, generator)
+
+    model = MLPAutoencoder(
+        n_features, config.hidden_sizes, config.latent_size, config.mask_channel
+    )
+    init_parameters(model, generator)
+
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    history = TrainingHistory()
+    best_state = copy.deepcopy(model.state_dict())
+    best_score = math.inf
+    epochs_without_gain = 0
+    batch_size = max(1, min(config.batch_size, len(train_idx)))
+
+    for epoch in range(config.max_epochs):
+        model.train()
+        perm = train_idx[torch.randperm(len(train_idx), generator=generator)]
+        total, count = 0.0, 0
+        for start in range(0, len(perm), batch_size):
+            idx = perm[start : start + batch_size]
+            xb, ob = x_all[idx], obs_all[idx]
+            visible = _corrupt(ob, config.corruption_rate, generator)
+            recon, _ = model(xb, visible)
+            loss = masked_mse(recon, xb, ob)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += float(loss.detach()) * len(idx)
+            count += len(idx)
+        train_loss = total / max(count, 1)
+        history.train_loss.append(train_loss)
+
+        model.eval()
+        if n_val:
+            with torch.no_grad():
+                recon, _ = model(x_val, visible_val)
+                # score the hidden cells: that is the imputation task
+                hidden = obs_val * (1 - visible_val)
+                weight = hidden if float(hidden.sum()) > 0 else obs_val
+                score = float(masked_mse(recon, x_val, weight))
+        else:
+            score = train_loss
+        history.validation_loss.append(score)
+        if progress is not None:
+            progress(epoch + 1, config.max_epochs, train_loss, score)
+
+        if score < best_score - 1e-7:
+            best_score = score
+            best_state = copy.deepcopy(model.state_dict())
+            history.best_epoch = epoch
+            epochs_without_gain = 0
+        else:
+            epochs_without_gain += 1
+            if epochs_without_gain >= config.patience:
+                history.stopped_early = True
+                break
+
+    model.load_state_dict(best_state)
+    model.eval()
+    for p in model.parameters():
+        p.requires_grad_(False)
+    return model, history
+
+
+def code_radius(model: MLPAutoencoder, X: np.ndarray, observed: np.ndarray) -> float:
+    """Mean Euclidean norm of the latent codes of the training rows.
+
+    The reverse engine's spherical regulariser pulls codes toward this radius.
+    """
+    with torch.no_grad():
+        x = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32))
+        obs = torch.from_numpy(observed.astype(np.float32))
+        norms = []
+        for start in range(0, len(x), 4096):
+            _, z = model(x[start : start + 4096], obs[start : start + 4096])
+            norms.append(z.norm(dim=1))
+        return float(torch.cat(norms).mean()) if norms else 1.0

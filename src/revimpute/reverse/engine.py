@@ -1,0 +1,241 @@
+"""The reverse-training engine.
+
+The autoencoder's weights are frozen. For every row being imputed, the missing
+input cells become the trainable parameters; they are optimised, all rows of a
+chunk at once but each independently, so that the network reconstructs the
+completed row:
+
+* loss per row = mean squared error between the network's output and its input
+  (over all cells, or over the observed cells only, ``loss``), plus a spherical
+  penalty ``sphere_weight * (||z|| - radius)**2`` on the bottleneck code, where
+  ``radius`` is the mean code norm of the training rows;
+* input dropout: each step hides a share of the input cells from the network
+  (as the denoising training did); the masks are a deterministic function of
+  (seed, row content, step), see :mod:`.row_noise`;
+* Adam on the missing cells, started from the autoencoder's own one-pass fill;
+* per-row convergence: a row whose smoothed loss has not improved by ``tol``
+  (relative) for ``patience`` steps is frozen and stops costing compute;
+* a final clean-up pass through the autoencoder whose output fills only the
+  missing cells.
+
+Every product runs through batch-invariant kernels and every loss is a sum of
+per-row terms, so a row's result is bitwise the same whichever rows share its
+chunk, in whatever order, with whatever chunk size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from revimpute.nn.autoencoder import MLPAutoencoder
+from revimpute.reverse.row_noise import dropout_keep, row_keys, splitmix64, uniform_for_step
+
+LOSSES = ("all", "observed")
+_RESTART_SALT = np.uint64(0xD1B54A32D192ED03)
+
+
+@dataclass(frozen=True)
+class ReverseConfig:
+    """Settings of the reverse search (see ``ReverseImputer`` for their meaning)."""
+
+    max_steps: int = 200
+    learning_rate: float = 0.05
+    loss: str = "all"
+    sphere_weight: float = 0.01
+    input_dropout: float = 0.1
+    tol: float = 1e-4
+    patience: int = 10
+    cleanup: bool = True
+    n_restarts: int = 1
+    restart_noise: float = 0.5
+    chunk_size: int = 4096
+
+
+@dataclass
+class ReverseReport:
+    """What the reverse search did, summed over all chunks."""
+
+    rows: int = 0
+    cells: int = 0
+    steps_per_row: float = 0.0
+    rows_converged: int = 0
+    row_steps: int = 0
+
+    def add(self, rows: int, cells: int, steps: np.ndarray, converged: int) -> None:
+        self.rows += rows
+        self.cells += cells
+        self.row_steps += int(steps.sum())
+        self.rows_converged += converged
+        self.steps_per_row = self.row_steps / max(self.rows, 1)
+
+
+def _to_tensors(X: np.ndarray, missing: np.ndarray, device: torch.device):
+    x = torch.from_numpy(np.where(missing, 0.0, X).astype(np.float32)).to(device)
+    miss = torch.from_numpy(missing).to(device)
+    return x, miss
+
+
+def one_pass(
+    model: MLPAutoencoder, X: np.ndarray, missing: np.ndarray, device: str | torch.device = "cpu"
+) -> np.ndarray:
+    """The autoencoder's one-pass fill: missing cells hidden, output fills them.
+
+    Returns a float32 array equal to ``X`` on observed cells.
+    """
+    device = torch.device(device)
+    x, miss = _to_tensors(X, missing, device)
+    with torch.no_grad():
+        recon, _ = model(x, (~miss).float(), batch_invariant=True)
+        filled = torch.where(miss, recon, x)
+    return filled.cpu().numpy()
+
+
+def _search(
+    model: MLPAutoencoder,
+    x_obs: torch.Tensor,
+    miss: torch.Tensor,
+    start: torch.Tensor,
+    keys: np.ndarray,
+    config: ReverseConfig,
+    radius: float,
+) -> tuple[torch.Tensor, np.ndarray, int]:
+    """Optimise the missing cells of every row of a chunk; return the filled rows."""
+    n_rows, n_cols = x_obs.shape
+    device = x_obs.device
+    u = start.clone()
+    adam_m = torch.zeros_like(u)
+    adam_v = torch.zeros_like(u)
+    beta1, beta2, eps = 0.9, 0.999, 1e-8
+    weight_all = torch.ones_like(u)
+    weight_obs = (~miss).float()
+    ema = torch.full((n_rows,), float("inf"), device=device)
+    best = torch.full((n_rows,), float("inf"), device=device)
+    since = torch.zeros(n_rows, dtype=torch.long, device=device)
+    steps_done = np.zeros(n_rows, dtype=np.int64)
+    active = torch.arange(n_rows, device=device)
+
+    for step in range(config.max_steps):
+        if active.numel() == 0:
+            break
+        act_np = active.cpu().numpy()
+        steps_done[act_np] += 1
+        miss_a = miss[active]
+        u_a = u[active].clone().requires_grad_(True)
+        x_a = torch.where(miss_a, u_a, x_obs[active])
+        keep = dropout_keep(keys[act_np], step, n_cols, config.input_dropout)
+        visible = torch.from_numpy(keep.astype(np.float32)).to(device)
+        recon, z = model(x_a, visible, batch_invariant=True)
+        weight = weight_all[active] if config.loss == "all" else weight_obs[active]
+        per_row = ((recon - x_a) ** 2 * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1.0)
+        if config.sphere_weight > 0:
+            per_row = per_row + config.sphere_weight * (z.norm(dim=1) - radius) ** 2
+        (grad,) = torch.autograd.grad(per_row.sum(), u_a)
+        with torch.no_grad():
+            grad = grad * miss_a
+            m = beta1 * adam_m[active] + (1 - beta1) * grad
+            v = beta2 * adam_v[active] + (1 - beta2) * grad * grad
+            adam_m[active] = m
+            adam_v[active] = v
+            t = step + 1
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            u[active] = u[active] - config.learning_rate * m_hat / (v_hat.sqrt() + eps)
+
+            loss_now = per_row.detach()
+            ema_a = torch.where(torch.isinf(ema[active]), loss_now, 0.8 * ema[active] + 0.2 * loss_now)
+            ema[active] = ema_a
+            improved = ema_a < best[active] * (1 - config.tol)
+            best[active] = torch.where(improved, ema_a, best[active])
+            since[active] = torch.where(improved, torch.zeros_like(since[active]), since[active] + 1)
+            still = since[active] < config.patience
+            active = active[still]
+
+    converged = n_rows - int(active.numel())
+    return u, steps_done, converged
+
+
+def reverse_impute(
+    model: MLPAutoencoder,
+    X: np.ndarray,
+    missing: np.ndarray,
+    config: ReverseConfig,
+    radius: float,
+    seed: int,
+    device: str | torch.device = "cpu",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, ReverseReport]:
+    """Fill the missing cells of ``X`` by reverse training.
+
+    Parameters
+    ----------
+    model : MLPAutoencoder
+        Trained network; its weights are not changed.
+    X : ndarray of shape (n, d)
+        Scaled values; entries where ``missing`` is True are ignored.
+    missing : ndarray of bool, same shape
+    config : ReverseConfig
+    radius : float
+        Target norm of the latent code (mean over the training rows).
+    seed : int
+        Keys the row-wise dropout masks (with each row's own content).
+    device : str or torch.device
+    progress : callable(rows_done, rows_total) or None
+
+    Returns
+    -------
+    filled : ndarray of float32, shape (n, d)
+        ``X`` with the missing cells filled (observed cells as given).
+    report : ReverseReport
+    """
+    if config.loss not in LOSSES:
+        raise ValueError(f"reverse loss must be one of {LOSSES}, got {config.loss!r}")
+    device = torch.device(device)
+    X = np.asarray(X, dtype=np.float32)
+    missing = np.asarray(missing, dtype=bool)
+    filled = np.where(missing, np.float32(0), X).astype(np.float32)
+    todo = np.flatnonzero(missing.any(axis=1))
+    report = ReverseReport()
+    chunk = max(1, int(config.chunk_size))
+    for begin in range(0, len(todo), chunk):
+        rows = todo[begin : begin + chunk]
+        Xc, Mc = X[rows], missing[rows]
+        x_obs, miss = _to_tensors(Xc, Mc, device)
+        with torch.no_grad():
+            recon, _ = model(x_obs, (~miss).float(), batch_invariant=True)
+            start = torch.where(miss, recon, x_obs)
+        keys = row_keys(Xc, Mc, seed)
+        total = torch.zeros_like(start)
+        steps_sum = np.zeros(len(rows), dtype=np.int64)
+        converged = 0
+        for restart in range(max(1, config.n_restarts)):
+            init = start
+            rkeys = keys
+            if restart > 0:
+                with np.errstate(over="ignore"):
+                    rkeys = splitmix64(keys ^ (_RESTART_SALT * np.uint64(restart)))
+                noise = uniform_for_step(rkeys, -1, Mc.shape[1]) * 2.0 - 1.0
+                noise_t = torch.from_numpy(noise.astype(np.float32)).to(device)
+                init = torch.where(miss, start + config.restart_noise * noise_t, start)
+            if config.max_steps > 0:
+                result, steps, conv = _search(model, x_obs, miss, init, rkeys, config, radius)
+                steps_sum += steps
+                converged += conv
+            else:
+                result = init
+            if config.cleanup and config.max_steps > 0:
+                with torch.no_grad():
+                    ones = torch.ones_like(result)
+                    cleaned, _ = model(result, ones, batch_invariant=True)
+                    result = torch.where(miss, cleaned, x_obs)
+            total = total + result
+        out = torch.where(miss, total / max(1, config.n_restarts), x_obs)
+        filled[rows] = out.cpu().numpy()
+        report.add(len(rows), int(Mc.sum()), steps_sum, converged // max(1, config.n_restarts))
+        if progress is not None:
+            progress(min(begin + chunk, len(todo)), len(todo))
+    filled = np.where(missing, filled, X)
+    return filled, report
