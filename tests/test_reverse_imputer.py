@@ -1,0 +1,212 @@
+"""ReverseImputer: observed cells, shapes, dtypes, errors, persistence, sklearn API."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.linear_model import Ridge
+
+from revimpute import ReverseImputer
+from revimpute.exceptions import InputDataError, ModelFileError
+
+from conftest import FAST, low_rank_data, with_holes
+
+
+def test_observed_cells_bitwise_unchanged_and_no_gap_left(holed, fitted):
+    _, Xh, mask = holed
+    out = fitted.transform(Xh)
+    assert out.shape == Xh.shape
+    assert not np.isnan(out).any()
+    assert np.array_equal(out[~mask].view(np.uint64), Xh[~mask].view(np.uint64))
+    assert not np.allclose(out[mask], 0.0)
+
+
+def test_dataframe_round_trip_keeps_index_columns_dtypes(frame):
+    imp = ReverseImputer(**FAST).fit(frame)
+    out = imp.transform(frame)
+    assert isinstance(out, pd.DataFrame)
+    assert out.index.equals(frame.index) and out.index.name == "id"
+    assert list(out.columns) == list(frame.columns)
+    assert out.dtypes.equals(frame.dtypes)
+    observed = frame.notna()
+    for col in frame.columns:
+        a = out.loc[observed[col], col].to_numpy()
+        b = frame.loc[observed[col], col].to_numpy()
+        assert np.array_equal(a, b) and a.dtype == b.dtype
+    assert not out.isna().any().any()
+
+
+def test_integer_column_with_placeholder_stays_integer():
+    X = np.round(low_rank_data(n=120, d=4) * 10).astype(np.int64)
+    X[::7, 2] = -1
+    df = pd.DataFrame(X, columns=list("abcd"))
+    out = ReverseImputer(missing_values=-1, **FAST).fit_transform(df)
+    assert out["c"].dtype == np.int64
+    assert (out["c"] != -1).all()
+    keep = df["c"] != -1
+    assert out.loc[keep, "c"].equals(df.loc[keep, "c"])
+
+
+def test_add_indicator_and_feature_names(frame):
+    imp = ReverseImputer(add_indicator=True, **FAST).fit(frame)
+    out = imp.transform(frame)
+    names = list(imp.get_feature_names_out())
+    assert names[: frame.shape[1]] == list(frame.columns)
+    assert names[frame.shape[1]:] == [f"missingindicator_{c}" for c in frame.columns if frame[c].isna().any()]
+    assert list(out.columns) == names
+    assert out["missingindicator_c0"].equals(frame["c0"].isna())
+
+
+def test_set_output_pandas_for_numpy_input(holed):
+    _, Xh, _ = holed
+    imp = ReverseImputer(**FAST).set_output(transform="pandas").fit(Xh)
+    out = imp.transform(Xh)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == [f"x{j}" for j in range(Xh.shape[1])]
+
+
+def test_keep_empty_features():
+    X = low_rank_data(n=100, d=4)
+    X[:, 2] = np.nan
+    with pytest.raises(InputDataError, match="column.*2.*no observed value"):
+        ReverseImputer(**FAST).fit(X)
+    out = ReverseImputer(keep_empty_features=True, **FAST).fit_transform(X)
+    assert out.shape == X.shape and np.all(out[:, 2] == 0.0)
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), "infinite"),
+        (lambda X: pd.DataFrame(X).astype(object).assign(**{"3": "abc"}), "text 'abc'"),
+        (lambda X: X[:0], "no rows|0 sample"),
+    ],
+    ids=["inf", "text", "zero-rows"],
+)
+def test_bad_input_is_a_clear_error(make, match):
+    X = low_rank_data(n=60, d=4)
+    with pytest.raises(InputDataError, match=match):
+        ReverseImputer(**FAST).fit(make(X))
+
+
+def test_text_error_names_the_column():
+    df = pd.DataFrame({"age": [1.0, 2.0, np.nan, 4.0] * 5, "bp": ["80", "N/A", "90", "85"] * 5})
+    with pytest.raises(InputDataError, match=r"column 'bp' holds text 'N/A'.*revimpute scan"):
+        ReverseImputer(**FAST).fit(df)
+
+
+def test_transform_with_other_number_of_columns(fitted, holed):
+    _, Xh, _ = holed
+    with pytest.raises(InputDataError, match="features"):
+        fitted.transform(Xh[:, :-1])
+
+
+def test_save_load_round_trip(tmp_path, fitted, holed):
+    _, Xh, _ = holed
+    folder = fitted.save(tmp_path / "model")
+    assert sorted(p.name for p in folder.iterdir()) == ["model.json", "weights.safetensors"]
+    loaded = ReverseImputer.load(folder)
+    assert np.array_equal(loaded.transform(Xh), fitted.transform(Xh))
+    assert loaded.get_params() == fitted.get_params()
+
+
+def test_save_over_existing_model_replaces_it(tmp_path, fitted):
+    fitted.save(tmp_path / "m")
+    fitted.save(tmp_path / "m")
+    assert sorted(p.name for p in (tmp_path / "m").iterdir()) == ["model.json", "weights.safetensors"]
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def _corrupt_truncate(folder):
+    w = folder / "weights.safetensors"
+    w.write_bytes(w.read_bytes()[:100])
+
+
+def _corrupt_flip_byte(folder):
+    w = folder / "weights.safetensors"
+    data = bytearray(w.read_bytes())
+    data[-10] ^= 0xFF
+    w.write_bytes(bytes(data))
+
+
+def _corrupt_json(folder):
+    (folder / "model.json").write_text("{not json")
+
+
+def _wrong_shape(folder):
+    meta = json.loads((folder / "model.json").read_text())
+    meta["architecture"]["latent_size"] += 1
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+def _missing_weights(folder):
+    (folder / "weights.safetensors").unlink()
+
+
+def _other_format(folder):
+    meta = json.loads((folder / "model.json").read_text())
+    meta["format_version"] = 99
+    (folder / "model.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize(
+    "corrupt, match",
+    [
+        (_corrupt_truncate, "checksum"),
+        (_corrupt_flip_byte, "checksum"),
+        (_corrupt_json, "corrupt model description"),
+        (_wrong_shape, "does not match"),
+        (_missing_weights, "weights.safetensors is missing"),
+        (_other_format, "format version 99"),
+    ],
+)
+def test_corrupt_model_file_is_a_clear_error(tmp_path, fitted, corrupt, match):
+    folder = fitted.save(tmp_path / "model")
+    corrupt(folder)
+    with pytest.raises(ModelFileError, match=match):
+        ReverseImputer.load(folder)
+
+
+def test_load_nonexistent(tmp_path):
+    with pytest.raises(ModelFileError, match="no such model folder"):
+        ReverseImputer.load(tmp_path / "nothing")
+
+
+def test_pipeline_and_grid_search():
+    X = low_rank_data(n=200, d=6)
+    y = X[:, 0] * 2 + X[:, 1]
+    Xh, _ = with_holes(X, rate=0.1)
+    pipe = make_pipeline(ReverseImputer(**FAST), Ridge())
+    search = GridSearchCV(pipe, {"reverseimputer__reverse_steps": [0, 10]}, cv=2)
+    search.fit(Xh, y)
+    assert search.best_score_ > 0.8
+    assert search.predict(Xh).shape == (200,)
+
+
+def test_fit_is_reproducible(holed):
+    _, Xh, _ = holed
+    a = ReverseImputer(**FAST).fit(Xh).transform(Xh)
+    b = ReverseImputer(**FAST).fit(Xh).transform(Xh)
+    assert np.array_equal(a, b)
+    c = ReverseImputer(**{**FAST, "random_state": 1}).fit(Xh).transform(Xh)
+    assert not np.array_equal(a, c)
+
+
+def test_reverse_report_counts_rows(fitted, holed):
+    _, Xh, mask = holed
+    fitted.transform(Xh)
+    report = fitted.reverse_report_
+    assert report.rows == int(mask.any(axis=1).sum())
+    assert report.cells == int(mask.sum())
+    assert 1 <= report.steps_per_row <= FAST["reverse_steps"]
+
+
+def test_verbose_progress_goes_to_stderr(holed, capsys):
+    _, Xh, _ = holed
+    ReverseImputer(**{**FAST, "max_epochs": 3, "verbose": True}).fit(Xh).transform(Xh[:20])
+    captured = capsys.readouterr()
+    assert captured.out == ""
