@@ -2,14 +2,20 @@
 
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._cluster import ClusterImputer
+from revimpute.impute._gain import GAINImputer
+from revimpute.impute._miwae import MIWAEImputer
 from revimpute.impute._registry import available_imputers, describe_imputers, get_imputer, register
 from revimpute.impute._reverse import ReverseImputer
+from revimpute.impute._sinkhorn import SinkhornImputer
 from revimpute.impute._wrapped import SklearnImputer
 
 __all__ = [
     "BaseImputer",
     "ClusterImputer",
+    "GAINImputer",
+    "MIWAEImputer",
     "ReverseImputer",
+    "SinkhornImputer",
     "SklearnImputer",
     "available_imputers",
     "describe_imputers",

@@ -93,6 +93,23 @@ register("missforest", _sklearn(_missforest), "iterative regression with extreme
 register("cluster", _cluster, "mean of the nearest agglomerative cluster")
 
 
+def _peer(class_name: str) -> Callable[..., Any]:
+    def factory(**params: Any) -> Any:
+        from revimpute.impute import _gain, _miwae, _sinkhorn
+
+        for module in (_gain, _miwae, _sinkhorn):
+            if hasattr(module, class_name):
+                return getattr(module, class_name)(**{"random_state": 0, **params})
+        raise AssertionError(class_name)  # pragma: no cover
+
+    return _sklearn(factory)
+
+
+register("gain", _peer("GAINImputer"), "GAIN, generative adversarial imputation (Yoon et al. 2018; our implementation)")
+register("miwae", _peer("MIWAEImputer"), "MIWAE, importance-weighted VAE imputation (Mattei & Frellsen 2019; our implementation)")
+register("sinkhorn", _peer("SinkhornImputer"), "optimal-transport imputation (Muzellec et al. 2020; our implementation)")
+
+
 def available_imputers() -> list[str]:
     """Names accepted by :func:`get_imputer`."""
     return list(_ENTRIES)

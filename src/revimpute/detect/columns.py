@@ -1,0 +1,370 @@
+"""Scan one column: classify each of its distinct values.
+
+A column is factorised once (``pandas.factorize``), so every rule below runs
+on the distinct values and their counts, never cell by cell; text operations
+run as Arrow kernels (:mod:`revimpute.detect.text`). The result holds, for
+each distinct value, the kind of finding (or None), a confidence and the
+evidence in words; :mod:`revimpute.detect.detector` turns that into findings,
+a mask and a cleaned column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from revimpute.detect import tokens as tk
+from revimpute.detect.numeric import format_number, numeric_flags, sentinel_shape
+from revimpute.detect.text import TextValues, as_text
+
+#: A text column with at most this many distinct non-token values is
+#: "categorical": semantic tokens such as "None" may be real answers there.
+CATEGORICAL_MAX_DISTINCT = 20
+#: A column is read as numeric when numbers are at least this share of its
+#: non-token cells and at most :data:`MAX_NON_NUMERIC_DISTINCT` distinct
+#: non-numeric values remain.
+NUMERIC_SHARE = 0.5
+MAX_NON_NUMERIC_DISTINCT = 10
+#: A text column may hold at most this many distinct numbers, covering at
+#: most this share of its cells, for a sentinel-shaped number among them to be
+#: flagged ("0" in a column of city names).
+MAX_TEXT_NUMBERS = 3
+TEXT_NUMBER_SHARE = 0.3
+#: A text column whose distinct values exceed this share of its cells, and
+#: whose values are mostly written with lower-case letters, is free text
+#: (titles, names); there a placeholder-like value seen at most
+#: FREE_TEXT_MAX_COUNT times may be a real value and gets a low confidence.
+FREE_TEXT_SHARE = 0.5
+FREE_TEXT_MAX_COUNT = 5
+#: Longest text value examined for placeholder shapes.
+PLACEHOLDER_MAX_LEN = 12
+#: Longest text value that can be a null-like token.
+TOKEN_MAX_LEN = max(len(token) for token in tk.TOKEN_CONFIDENCE) + 4
+
+_SHAPE_RE = r"[^\w\s]+|_+|[xX]{1,2}"
+
+
+@dataclass
+class ColumnScan:
+    """Per-distinct-value classification of one column.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int
+        ``pandas.factorize`` codes of the cells; -1 for NaN/None.
+    counts : numpy.ndarray of int
+        Cells per distinct value.
+    numbers : numpy.ndarray of float
+        The number each distinct value parses to (NaN if it does not).
+    kinds : numpy.ndarray of object
+        Kind of finding per distinct value, or None.
+    confidence : numpy.ndarray of float
+        Confidence per distinct value (0 where not suspicious).
+    evidence : numpy.ndarray of object
+        Evidence in words per distinct value ("" where not suspicious).
+    native : numpy.ndarray of bool
+        Distinct values that are missing under every policy (the empty
+        string of a column read as text).
+    write : callable
+        ``write(i)`` returns distinct value ``i`` as written.
+    family : str
+        ``"numeric"``, ``"text"`` or ``"passthrough"`` (booleans, dates...).
+    zero_padded : numpy.ndarray of bool or None
+        Text values that are numbers written with leading zeros ("01234").
+    """
+
+    codes: np.ndarray
+    counts: np.ndarray
+    numbers: np.ndarray
+    kinds: np.ndarray
+    confidence: np.ndarray
+    evidence: np.ndarray
+    native: np.ndarray
+    write: Callable[[int], str]
+    family: str
+    zero_padded: np.ndarray | None = None
+
+    def set(self, i: int, kind: str, conf: float, words: str) -> None:
+        """Record a finding for value ``i`` unless a stronger one is there."""
+        if conf > self.confidence[i]:
+            self.kinds[i] = kind
+            self.confidence[i] = conf
+            self.evidence[i] = words
+
+
+def is_passthrough(series: pd.Series) -> bool:
+    """True for columns the detector leaves alone (booleans, dates, durations)."""
+    dtype = series.dtype
+    return bool(
+        pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        or isinstance(dtype, pd.PeriodDtype)
+        or pd.api.types.is_complex_dtype(dtype)
+    )
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _user_words(written: str) -> str:
+    return f"{written!r} is listed by the user as a missing-value token"
+
+
+def scan_column(
+    series: pd.Series,
+    *,
+    detect: bool,
+    extra_norm: frozenset[str],
+    extra_numbers: np.ndarray,
+) -> ColumnScan:
+    """Classify the distinct values of one column.
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The column.
+    detect : bool
+        False for policy ``"off"``: only native missing values are marked.
+    extra_norm : frozenset of str
+        User tokens, normalised.
+    extra_numbers : numpy.ndarray of float
+        User tokens that parse as numbers.
+
+    Returns
+    -------
+    ColumnScan
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    n = len(uniques)
+    counts = np.bincount(codes[codes >= 0], minlength=n).astype(np.int64)
+    kinds = np.full(n, None, dtype=object)
+    conf = np.zeros(n)
+    evidence = np.full(n, "", dtype=object)
+
+    if is_passthrough(series):
+        return ColumnScan(codes, counts, np.full(n, np.nan), kinds, conf, evidence,
+                          np.zeros(n, dtype=bool), lambda i: as_text(uniques[i]), "passthrough")
+
+    if pd.api.types.is_numeric_dtype(series.dtype):
+        numbers = np.asarray(uniques, dtype=float)
+        scan = ColumnScan(codes, counts, numbers, kinds, conf, evidence, np.zeros(n, dtype=bool),
+                          lambda i: format_number(float(numbers[i])), "numeric")
+        if detect:
+            _scan_numbers(scan, extra_numbers, np.arange(n))
+        return scan
+
+    values = TextValues(uniques)
+    scan = ColumnScan(codes, counts, values.numbers, kinds, conf, evidence,
+                      values.equals(""), values.text, "text",
+                      zero_padded=values.fullmatch(r"[-+]?0\d+(\.\d*)?"))
+    if detect:
+        _scan_text(scan, values, extra_norm, extra_numbers)
+    return scan
+
+
+def _scan_numbers(scan: ColumnScan, extra_numbers: np.ndarray, subset: np.ndarray) -> None:
+    """Numeric evidence for the distinct values in ``subset``."""
+    numbers = scan.numbers
+    if extra_numbers.size:
+        user = np.isin(numbers[subset], extra_numbers)
+        for i in subset[user]:
+            scan.set(int(i), "null_token", 1.0, _user_words(scan.write(int(i))))
+        subset = subset[~user]
+    finite = subset[np.isfinite(numbers[subset])]
+    if finite.size < 3:
+        return
+    values, inverse = np.unique(numbers[finite], return_inverse=True)
+    totals = np.bincount(inverse, weights=scan.counts[finite]).astype(np.int64)
+    for flag in numeric_flags(values, totals):
+        for i in finite[numbers[finite] == flag.value]:
+            scan.set(int(i), flag.kind, flag.confidence, flag.evidence)
+
+
+@dataclass
+class _TextContext:
+    """What the text rules need to know about a column."""
+
+    is_token: np.ndarray
+    token_idx: np.ndarray
+    token_norm: list[str]
+    token_conf: np.ndarray
+    numeric_cells: int
+    rest_cells: int
+
+
+def _scan_text(scan: ColumnScan, values: TextValues, extra_norm: frozenset[str],
+               extra_numbers: np.ndarray) -> None:
+    numbers = values.numbers
+    is_num = ~np.isnan(numbers)
+
+    # 1. empty, whitespace-only and null-like tokens
+    empty = values.equals("")
+    blank = values.equals("", stripped=True) & ~empty
+    for i in np.flatnonzero(empty):
+        scan.set(int(i), "null_token", 1.0, "empty cell")
+    for i in np.flatnonzero(blank):
+        scan.set(int(i), "null_token", 0.95, "only whitespace")
+    word_idx = np.flatnonzero(~is_num & ~empty & ~blank)
+    max_len = max([TOKEN_MAX_LEN] + [len(token) + 4 for token in extra_norm])
+    short = word_idx[values.lengths(word_idx) <= max_len]
+    norm = values.normalized(short)
+    table = dict(tk.TOKEN_CONFIDENCE)
+    table.update({token: 1.0 for token in extra_norm})
+    hit = values.is_in(norm, frozenset(table))
+    token_idx = short[hit]
+    token_norm = [str(norm[int(j)].as_py()) for j in np.flatnonzero(hit)]
+    token_conf = np.array([table[t] for t in token_norm], dtype=float)
+
+    is_token = empty | blank
+    is_token[token_idx] = True
+    if extra_norm or extra_numbers.size:
+        num_idx = np.flatnonzero(is_num)
+        user_num = np.isin(numbers[num_idx], extra_numbers)
+        if extra_norm:
+            user_num |= values.is_in(values.normalized(num_idx), extra_norm)
+        for i in num_idx[user_num]:
+            is_token[i] = True
+            scan.set(int(i), "null_token", 1.0, _user_words(values.text(i)))
+
+    # 2. what the column holds once tokens are set aside
+    rest = ~is_token
+    rest_cells = int(scan.counts[rest].sum())
+    numeric_cells = int(scan.counts[rest & is_num].sum())
+    non_numeric = rest & ~is_num
+    numeric_like = (
+        rest_cells > 0
+        and numeric_cells >= NUMERIC_SHARE * rest_cells
+        and int(non_numeric.sum()) <= MAX_NON_NUMERIC_DISTINCT
+    )
+    ctx = _TextContext(is_token, token_idx, token_norm, token_conf,
+                       numeric_cells, rest_cells)
+    if numeric_like:
+        _scan_numeric_text(scan, values, ctx, extra_norm, np.flatnonzero(non_numeric))
+    else:
+        _scan_plain_text(scan, values, ctx, np.flatnonzero(rest))
+
+
+def _token_words(written: str, context: str) -> str:
+    return f"{written!r} is a null-like token{context}"
+
+
+def _scan_numeric_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
+                       extra_norm: frozenset[str], non_numeric: np.ndarray) -> None:
+    context = (f" in a column of numbers ({ctx.numeric_cells} of {ctx.rest_cells} other cells"
+               f" are numbers)")
+    for i, token, base in zip(ctx.token_idx, ctx.token_norm, ctx.token_conf):
+        written = values.text(i)
+        words = _user_words(written) if token in extra_norm else _token_words(written, context)
+        scan.set(int(i), "null_token", max(base, 0.95), words)
+
+    for i in non_numeric:
+        text, written, count = values.stripped_text(i), values.text(i), int(scan.counts[i])
+        if tk.repeated_run(text):
+            scan.set(int(i), "repeated_char", 0.9 if count >= 2 else 0.8,
+                     f"{written!r} is a run of one repeated character{context}")
+        elif not tk.has_digit(text):
+            if tk.is_punctuation(text) or tk.is_short_letters(text):
+                scan.set(int(i), "placeholder", 0.9 if count >= 2 else 0.75,
+                         f"{written!r} is a placeholder symbol, found {_times(count)}{context}")
+            else:
+                scan.set(int(i), "placeholder", 0.8 if count >= 2 else 0.6,
+                         f"the word {written!r} appears {_times(count)}{context}")
+
+    zeros = np.flatnonzero((scan.numbers == 0) & ~ctx.is_token)
+    padded = zeros[values.fullmatch(r"0{2,}", zeros)] if zeros.size else zeros
+    for i in padded:
+        count = int(scan.counts[i])
+        scan.set(int(i), "repeated_char", 0.85 if count >= 2 else 0.7,
+                 f"{values.text(i)!r} is a run of zeros, written unlike any real number{context}")
+
+    numeric = ~np.isnan(scan.numbers) & ~ctx.is_token
+    numeric[padded] = False
+    _scan_numbers(scan, np.array([], dtype=float), np.flatnonzero(numeric))
+
+
+def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
+                     rest_idx: np.ndarray) -> None:
+    counts = scan.counts
+    distinct_rest = rest_idx.size
+    categorical = distinct_rest <= CATEGORICAL_MAX_DISTINCT
+    sample = rest_idx[:2000]
+    prose = bool(sample.size) and values.has_lower(sample).mean() >= 0.5
+    free_text = prose and distinct_rest > FREE_TEXT_SHARE * max(ctx.rest_cells, 1)
+    codes_like = tk.looks_like_codes([values.stripped_text(i) for i in sample[:500]])
+    has_plus = bool(values.equals("+", stripped=True).any())
+
+    for i, token, base in zip(ctx.token_idx, ctx.token_norm, ctx.token_conf):
+        written = values.text(i)
+        count = int(counts[i])
+        words = _token_words(written, "")
+        if base >= 1.0:
+            words = _user_words(written)
+        elif token in tk.CODE_LIKE_TOKENS and written.strip()[:1].isupper() and codes_like:
+            base = 0.4
+            words += "; but the column holds short codes, where it may be a real code"
+        elif token == "-" and has_plus:
+            base = 0.3
+            words += "; but the column also holds '+', so '-' may be a sign"
+        elif token in tk.FREE_TEXT_WORDS and free_text and count <= FREE_TEXT_MAX_COUNT:
+            base = 0.45
+            words += (f"; but the column is free text ({distinct_rest} distinct values) and it"
+                      f" occurs only {_times(count)}, so it may be a real value")
+        elif token in tk.SEMANTIC_TOKENS and categorical:
+            base = 0.7
+            words += (f"; but it is one of only {distinct_rest + 1} distinct values, "
+                      f"so it may be a real category")
+        scan.set(int(i), "null_token", base, words)
+
+    if not distinct_rest:
+        return
+    lengths = values.lengths(rest_idx)
+    short = rest_idx[lengths <= PLACEHOLDER_MAX_LEN]
+    shaped = short[values.fullmatch(_SHAPE_RE, short) | values.run_candidates(short)]
+    median_len = float(np.median(lengths))
+    punct = np.array([tk.is_punctuation(values.stripped_text(i)) for i in shaped], dtype=bool)
+    punct_cells = int(counts[shaped[punct]].sum()) if shaped.size else 0
+    symbol_column = punct_cells > 0.5 * ctx.rest_cells
+
+    for i in shaped:
+        text, written, count = values.stripped_text(i), values.text(i), int(counts[i])
+        rare_in_free_text = free_text and count <= FREE_TEXT_MAX_COUNT
+        run = tk.repeated_run(text)
+        if run is not None:
+            strong = run in "09xXzZ-*_.#?"
+            if rare_in_free_text and not strong:
+                conf_run = 0.45
+            elif strong:
+                conf_run = 0.85 if count >= 2 else 0.7
+            else:
+                conf_run = 0.7 if count >= 2 else 0.6
+            scan.set(int(i), "repeated_char", conf_run,
+                     f"{written!r} is a run of one repeated character, found {_times(count)}")
+        elif tk.is_punctuation(text) and not symbol_column:
+            conf_p = 0.45 if rare_in_free_text and count == 1 else 0.75 if count >= 2 else 0.6
+            scan.set(int(i), "placeholder", conf_p,
+                     f"{written!r} is only punctuation, found {_times(count)} in a column of text")
+        elif text in ("x", "X", "xx", "XX") and median_len >= 3:
+            conf_x = 0.45 if rare_in_free_text else 0.7 if count >= 2 else 0.55
+            scan.set(int(i), "placeholder", conf_x,
+                     f"{written!r} stands in for text in a column whose values are longer")
+
+    numbers = scan.numbers
+    in_text = rest_idx[~np.isnan(numbers[rest_idx])]
+    if 0 < in_text.size <= MAX_TEXT_NUMBERS and ctx.numeric_cells <= TEXT_NUMBER_SHARE * ctx.rest_cells:
+        for i in in_text:
+            value, count = float(numbers[i]), int(counts[i])
+            if tk.repeated_run(values.stripped_text(i)):
+                continue  # "00000", "99999": already a run of one character
+            if not np.isfinite(value) or not (value == 0 or sentinel_shape(value) >= 1):
+                continue
+            scan.set(int(i), "sentinel", 0.85 if count >= 2 else 0.7,
+                     f"the number {values.text(i)!r} appears {_times(count)} in a column of text "
+                     f"({ctx.numeric_cells} of {ctx.rest_cells} cells are numbers)")

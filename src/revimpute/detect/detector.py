@@ -1,0 +1,248 @@
+"""Detect missing and disguised-missing values in a table.
+
+:func:`detect_missing` scans each column once (see
+:mod:`revimpute.detect.columns`), keeps the suspicious values whose
+confidence reaches the policy's threshold, and returns the findings, a mask
+of cells to treat as missing and the cleaned frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from revimpute.detect import tokens as tk
+from revimpute.detect.columns import ColumnScan, scan_column
+from revimpute.detect.types import (
+    CONFIDENCE_THRESHOLD,
+    POLICIES,
+    ColumnSummary,
+    DetectionResult,
+    Finding,
+)
+from revimpute.exceptions import InputDataError, RevimputeError
+
+_INT64_LIMIT = 2.0**63
+_FLOAT_EXACT = 2.0**53
+#: A text column of numbers stays text when at least this share of its cells
+#: are written with leading zeros ("01234"): they are codes, not quantities.
+ZERO_PADDED_SHARE = 0.1
+
+
+def _parse_user_values(values: Iterable[str]) -> tuple[frozenset[str], np.ndarray]:
+    """Normalised texts and the numbers among user-given values."""
+    if isinstance(values, str):
+        values = (values,)
+    texts = [value if isinstance(value, str) else str(value) for value in values]
+    if not texts:
+        return frozenset(), np.array([], dtype=float)
+    norm = frozenset(tk.normalize(texts).tolist())
+    numbers = pd.to_numeric(pd.Series(texts, dtype=object).str.strip(), errors="coerce")
+    numbers = numbers.to_numpy(dtype=float)
+    return norm, numbers[~np.isnan(numbers)]
+
+
+def _never_mask(scan: ColumnScan, never_norm: frozenset[str], never_numbers: np.ndarray) -> np.ndarray:
+    n = scan.counts.size
+    out = np.zeros(n, dtype=bool)
+    if not never_norm and not never_numbers.size:
+        return out
+    if never_numbers.size:
+        out |= np.isin(scan.numbers, never_numbers)
+    if never_norm:
+        candidates = np.flatnonzero(scan.confidence > 0)
+        for i in candidates:
+            if tk.normalize([scan.write(int(i))]).iloc[0] in never_norm:
+                out[i] = True
+    return out
+
+
+def _cast_clean(series: pd.Series, scan: ColumnScan, masked_codes: np.ndarray,
+                mask: np.ndarray) -> tuple[pd.Series, str]:
+    """Cast a column with masked cells set to NaN; return it and what it holds."""
+    index = series.index
+    n_rows = mask.size
+    if scan.family == "passthrough":
+        if not mask.any():
+            out = series.copy()
+        else:
+            out = series.where(~mask)
+        if pd.api.types.is_bool_dtype(series.dtype):
+            inferred = "boolean"
+        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+            inferred = "datetime"
+        else:
+            inferred = "other"
+        return out, inferred
+
+    remaining = np.ones(scan.counts.size, dtype=bool)
+    remaining[masked_codes] = False
+    remaining &= scan.counts > 0
+    if n_rows and mask.all():
+        return pd.Series(np.full(n_rows, np.nan), index=index, name=series.name), "empty"
+
+    if scan.family == "numeric" and not mask.any():
+        if isinstance(series.dtype, np.dtype):
+            return series.copy(), "numeric"
+        dtype = np.int64 if pd.api.types.is_integer_dtype(series.dtype) else np.float64
+        return series.astype(dtype), "numeric"
+    numbers = scan.numbers
+    kept_numbers = numbers[remaining]
+    inexact = np.isfinite(kept_numbers) & (np.abs(kept_numbers) >= _FLOAT_EXACT)
+    codes_like = False
+    if scan.zero_padded is not None and remaining.any():
+        padded_cells = scan.counts[remaining & scan.zero_padded].sum()
+        codes_like = padded_cells >= ZERO_PADDED_SHARE * scan.counts[remaining].sum()
+    if (remaining.any() and not np.isnan(kept_numbers).any() and not inexact.any()
+            and not codes_like):
+        values = np.where(scan.codes >= 0, numbers[np.maximum(scan.codes, 0)], np.nan)
+        values[mask] = np.nan
+        kept = values[~mask]
+        integral = (
+            not mask.any()
+            and np.isfinite(kept).all()
+            and (kept == np.round(kept)).all()
+            and (np.abs(kept) < _INT64_LIMIT).all()
+            and (scan.family == "text" or pd.api.types.is_integer_dtype(series.dtype))
+        )
+        dtype = np.int64 if integral else np.float64
+        return pd.Series(values.astype(dtype), index=index, name=series.name), "numeric"
+    out = series.where(~mask) if mask.any() else series.copy()
+    return out, "text"
+
+
+def detect_missing(
+    frame: pd.DataFrame,
+    policy: str = "auto",
+    extra_tokens: Iterable[str] = (),
+    never_flag: Iterable[str] = (),
+) -> DetectionResult:
+    """Find missing and disguised-missing values in a table.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table. Read it as text (``revimpute.io.read_table(path,
+        as_text=True)``) so that ``"0"``, ``" "`` and ``""`` stay distinct;
+        typed frames work too (numeric columns get the numeric rules only).
+    policy : {"auto", "strict", "off"}, default="auto"
+        ``"auto"`` flags findings with confidence >= 0.5, ``"strict"`` only
+        those with confidence >= 0.8; ``"off"`` flags nothing and treats only
+        NaN/None (and empty strings of a text column) as missing.
+    extra_tokens : iterable of str, default=()
+        More values that mean "missing" (matched after stripping and
+        case-folding, and numerically when they are numbers); confidence 1.
+    never_flag : iterable of str, default=()
+        Values never to flag, matched the same way (NaN/None and empty
+        strings still count as missing).
+
+    Returns
+    -------
+    DetectionResult
+        ``findings``, ``mask``, ``cleaned`` and a per-column overview. The
+        same input always gives the same result.
+
+    Raises
+    ------
+    InputDataError
+        If ``frame`` is not a DataFrame.
+    RevimputeError
+        If ``policy`` is not one of the three names.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise InputDataError(
+            f"detect_missing needs a pandas DataFrame, got {type(frame).__name__}"
+        )
+    if policy not in POLICIES:
+        raise RevimputeError(
+            f"unknown detection policy {policy!r}; use one of {', '.join(POLICIES)}"
+        )
+    detect = policy != "off"
+    threshold = CONFIDENCE_THRESHOLD.get(policy, 1.1)
+    if detect:
+        extra_norm, extra_numbers = _parse_user_values(extra_tokens)
+    else:
+        extra_norm, extra_numbers = frozenset(), np.array([], dtype=float)
+    never_norm, never_numbers = _parse_user_values(never_flag)
+
+    n_rows = frame.shape[0]
+    findings: list[Finding] = []
+    summaries: list[ColumnSummary] = []
+    mask_columns: list[np.ndarray] = []
+    native_columns: list[np.ndarray] = []
+    cleaned_columns: list[pd.Series] = []
+
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        name = str(frame.columns[position])
+        scan = scan_column(series, detect=detect, extra_norm=extra_norm,
+                           extra_numbers=extra_numbers)
+        never = _never_mask(scan, never_norm, never_numbers)
+        flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0)
+        native_codes = np.flatnonzero(scan.native)
+        flagged_codes = np.flatnonzero(flagged & ~scan.native)
+        masked_codes = np.concatenate([native_codes, flagged_codes]).astype(np.int64)
+
+        native_mask = scan.codes < 0
+        if native_codes.size:
+            native_mask = native_mask | np.isin(scan.codes, native_codes)
+        mask = native_mask | np.isin(scan.codes, flagged_codes) if flagged_codes.size else native_mask
+
+        column_findings = [
+            Finding(
+                column=name,
+                value=scan.write(int(i)),
+                count=int(scan.counts[i]),
+                share=float(scan.counts[i] / n_rows) if n_rows else 0.0,
+                kind=str(scan.kinds[i]),
+                evidence=str(scan.evidence[i]),
+                confidence=round(float(scan.confidence[i]), 2),
+            )
+            for i in np.flatnonzero(flagged)
+        ]
+        column_findings.sort(key=lambda f: (-f.count, f.value))
+        findings.extend(column_findings)
+
+        clean, inferred = _cast_clean(series, scan, masked_codes, mask)
+        cleaned_columns.append(clean)
+        mask_columns.append(mask)
+        native_columns.append(native_mask)
+        n_native = int(native_mask.sum())
+        n_missing = int(mask.sum())
+        summaries.append(
+            ColumnSummary(
+                column=name,
+                inferred=inferred,
+                rows=n_rows,
+                native_missing=n_native,
+                disguised=n_missing - n_native,
+                missing=n_missing,
+                missing_share=float(n_missing / n_rows) if n_rows else 0.0,
+                cleaned_dtype=str(clean.dtype),
+            )
+        )
+
+    mask_frame = _bool_frame(mask_columns, frame)
+    native_frame = _bool_frame(native_columns, frame)
+    cleaned = pd.concat(cleaned_columns, axis=1) if cleaned_columns else frame.copy()
+    cleaned.columns = frame.columns
+    cleaned.index = frame.index
+    return DetectionResult(
+        findings=findings,
+        mask=mask_frame,
+        cleaned=cleaned,
+        columns=summaries,
+        policy=policy,
+        native=native_frame,
+    )
+
+
+def _bool_frame(columns: list[np.ndarray], frame: pd.DataFrame) -> pd.DataFrame:
+    """Stack per-column boolean arrays into a frame shaped like ``frame``."""
+    if columns:
+        data = np.column_stack(columns)
+    else:
+        data = np.zeros((frame.shape[0], 0), dtype=bool)
+    return pd.DataFrame(data, index=frame.index, columns=frame.columns)

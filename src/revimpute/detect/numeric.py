@@ -1,0 +1,351 @@
+"""Evidence that a number in a numeric column stands for "no value".
+
+A number is never flagged for its shape alone: ``0``, ``-1`` or ``99`` are
+ordinary values in many columns. It is flagged only when the distribution of
+the *other* values of the column gives evidence:
+
+* **far at an extreme** - a sentinel-shaped number (``-999``, ``9999``,
+  ``99``...) is the column's lowest or highest value and the gap to the next
+  value is large both against the spacing of the values near that end and
+  against the interquartile range of the rest;
+* **sign inconsistency** - it is the only negative value (at most two distinct
+  negatives) in a column of non-negative numbers;
+* **spike** - a sentinel-shaped number occurs many times more often than the
+  values around it;
+* **implausible default** - ``0`` below a strictly positive measurement,
+  separated from the smallest real value by a density gap.
+
+All functions work on the distinct values of a column and their counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Number of neighbouring distinct values used for local spacing and spikes.
+NEIGHBOURS = 5
+#: How many values may be peeled off each end of a column.
+MAX_PEEL = 4
+#: Below this many other distinct values, a weakly shaped extreme (``99``,
+#: ``9``) must be under half as common as the typical value, or break an evenly
+#: spaced scale (9 above 1..5), to be flagged.
+FEW_DISTINCT = 10
+
+_NINES = np.array([10.0**d - 1 for d in range(1, 16)])
+_EIGHTS = np.array([8.0 * (10.0**d - 1) / 9 for d in range(2, 16)])
+_SEVENS = np.array([7.0 * (10.0**d - 1) / 9 for d in range(2, 16)])
+_INT_SHAPED = np.concatenate([_NINES, _EIGHTS, _SEVENS, [7.0, 8.0]])
+_DEC_NINES = np.round(
+    np.array([10.0**a - 10.0**-b for a in range(1, 9) for b in range(1, 4)]), 4
+)
+
+
+@dataclass(frozen=True)
+class NumericFlag:
+    """A number flagged as missing, with its kind, confidence and evidence."""
+
+    value: float
+    kind: str
+    confidence: float
+    evidence: str
+
+
+def format_number(value: float) -> str:
+    """Write a number the way a person would type it (``-999``, ``99.9``)."""
+    if not np.isfinite(value):
+        return str(value)
+    if value == np.round(value) and abs(value) < 1e16:
+        return str(int(value))
+    return np.format_float_positional(value, trim="-")
+
+
+def sentinel_shape(value: float) -> int:
+    """How much a number looks like a sentinel by its digits alone.
+
+    Parameters
+    ----------
+    value : float
+        A finite number.
+
+    Returns
+    -------
+    int
+        2 for strong shapes (``999``, ``-99``, ``99999``, ``999.9``,
+        ``8888``), 1 for weak ones (``9``, ``99``, ``-1``, ``-9``, ``88``,
+        ``777``, ``99.9``), 0 otherwise (``0`` included, which has its own
+        rule).
+    """
+    if value == -1:
+        return 1
+    if value == np.round(value):
+        digits = str(int(abs(value)))
+        length = len(digits)
+        if set(digits) == {"9"}:
+            return 2 if length >= 3 or (value < 0 and length >= 2) else 1
+        if set(digits) in ({"8"}, {"7"}):
+            if length >= 4:
+                return 2
+            return 1 if length >= 2 or value < 0 else 0
+        return 0
+    text = np.format_float_positional(abs(value), trim="-")
+    whole, _, frac = text.partition(".")
+    if set(whole + frac) == {"9"}:
+        return 2 if len(whole) >= 3 else 1
+    return 0
+
+
+def _shaped_mask(values: np.ndarray) -> np.ndarray:
+    """Vectorised pre-filter: values that may have a sentinel shape."""
+    absolute = np.abs(values)
+    integral = values == np.round(values)
+    shaped = integral & np.isin(absolute, _INT_SHAPED)
+    shaped |= ~integral & np.isin(np.round(absolute, 4), _DEC_NINES)
+    return shaped | (values == -1) | (values == -9)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Statistics of the rest of a column around one candidate value."""
+
+    gap: float
+    gap_local: float
+    far_iqr: float
+    spike: float
+    extreme: str  # "low", "high" or ""
+    neighbour: float
+    rest_min: float
+    rest_distinct: int
+    rest_median_count: float
+    rest_regular: bool  # the other values sit on an evenly spaced scale (1, 2, 3, 4, 5)
+
+    @property
+    def far(self) -> bool:
+        if not self.extreme:
+            return False
+        local_ok = np.isfinite(self.gap_local) and self.gap_local >= 3
+        return (local_ok and self.far_iqr >= 1.0) or self.far_iqr >= 5.0
+
+
+def _context(values: np.ndarray, counts: np.ndarray, rest: np.ndarray, i: int) -> _Context | None:
+    rest_values = values[rest]
+    rest_counts = counts[rest]
+    k = rest_values.size
+    if k < 2:
+        return None
+    x = values[i]
+    cum = np.cumsum(rest_counts)
+    total = cum[-1]
+
+    def quantile(p: float) -> float:
+        return float(rest_values[min(int(np.searchsorted(cum, p * total)), k - 1)])
+
+    spread = quantile(0.75) - quantile(0.25)
+    if spread <= 0:
+        spread = (rest_values[-1] - rest_values[0]) / 2
+    if spread <= 0:
+        spread = max(abs(quantile(0.5)), 1.0)
+
+    pos = int(np.searchsorted(rest_values, x))
+    left = rest_values[pos - 1] if pos > 0 else np.nan
+    right = rest_values[pos] if pos < k else np.nan
+    gaps = [g for g in (x - left, right - x) if np.isfinite(g)]
+    gap = float(min(gaps))
+    neighbour = float(left if pos > 0 and (pos == k or x - left <= right - x) else right)
+
+    lo, hi = max(0, pos - NEIGHBOURS), min(k, pos + NEIGHBOURS)
+    diffs = np.diff(rest_values[lo:hi])
+    if 0 < pos < k:
+        diffs = np.delete(diffs, pos - 1 - lo)
+    spacing = float(np.median(diffs)) if diffs.size else np.nan
+    gap_local = gap / spacing if spacing > 0 else np.nan
+    near = float(np.median(rest_counts[lo:hi]))
+    spike = counts[i] / max(near, 1.0)
+    extreme = "low" if pos == 0 else "high" if pos == k else ""
+    return _Context(
+        gap=gap,
+        gap_local=gap_local,
+        far_iqr=gap / spread,
+        spike=float(spike),
+        extreme=extreme,
+        neighbour=neighbour,
+        rest_min=float(rest_values[0]),
+        rest_distinct=k,
+        rest_median_count=float(np.median(rest_counts)),
+        rest_regular=_regular(rest_values) if k < FEW_DISTINCT else False,
+    )
+
+
+def _regular(values: np.ndarray) -> bool:
+    """True when sorted ``values`` are evenly spaced (largest step <= 1.5x smallest)."""
+    steps = np.diff(values)
+    return bool(steps.size and steps.max() <= 1.5 * steps.min())
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
+
+
+def _far_words(x: float, ctx: _Context) -> str:
+    end = "lowest" if ctx.extreme == "low" else "highest"
+    return (
+        f"{format_number(x)} is the column's {end} value, "
+        f"{format_number(round(ctx.gap, 6))} away from the nearest other value "
+        f"{format_number(ctx.neighbour)} ({ctx.far_iqr:.1f}x the interquartile range"
+        f" of the other values)"
+    )
+
+
+def _shape_words(shape: int) -> str:
+    return "a typical sentinel number" if shape == 2 else "a number often used as a code"
+
+
+def _evaluate(
+    values: np.ndarray,
+    counts: np.ndarray,
+    active: np.ndarray,
+    i: int,
+    n_negative: int,
+) -> NumericFlag | None:
+    rest = active.copy()
+    rest[i] = False
+    ctx = _context(values, counts, rest, i)
+    if ctx is None:
+        return None
+    x = float(values[i])
+    count = int(counts[i])
+    shape = sentinel_shape(x)
+
+    if x == 0:
+        if ctx.rest_min <= 0:
+            return None
+        base = (
+            f"0 appears {_times(count)} in a column whose other values are all positive"
+            f" (smallest {format_number(ctx.rest_min)})"
+        )
+        if ctx.far:
+            conf = 0.85 if count >= 2 else 0.7
+            words = (
+                f"{base}; the gap up to {format_number(ctx.rest_min)} is "
+                f"{ctx.far_iqr:.1f}x the interquartile range of the other values"
+            )
+            return NumericFlag(x, "implausible_default", conf, words)
+        gap_local = ctx.gap_local if np.isfinite(ctx.gap_local) else 0.0
+        repeated = count >= 2 and gap_local >= 5 and ctx.far_iqr >= 0.12
+        single = count == 1 and gap_local >= 10 and ctx.far_iqr >= 0.3
+        if repeated or single:
+            conf = 0.6
+            if repeated:
+                conf += 0.1 if ctx.far_iqr >= 0.4 else 0.0
+                conf += 0.1 if gap_local >= 10 else 0.0
+                conf += 0.1 if ctx.spike >= 3 else 0.0
+            words = (
+                f"{base}; the gap up to {format_number(ctx.rest_min)} is "
+                f"{gap_local:.0f}x the spacing of the lowest values and "
+                f"{ctx.far_iqr:.2f}x the interquartile range"
+            )
+            return NumericFlag(x, "implausible_default", round(min(conf, 0.95), 2), words)
+        return None
+
+    if x < 0 and ctx.rest_min >= 0 and ctx.rest_distinct >= 3 and n_negative <= 2:
+        words = (
+            f"{format_number(x)} appears {_times(count)} and is the only negative value"
+            f" in a column of non-negative numbers"
+        )
+        integral = x == np.round(x)
+        if integral and (shape >= 1 or x >= -10):
+            conf = 0.9 if count >= 2 else 0.7
+            if ctx.far:
+                conf = max(conf, 0.95 if count >= 2 else 0.8)
+            return NumericFlag(x, "sentinel", conf, words)
+        if ctx.far:
+            return NumericFlag(
+                x, "sentinel", 0.75 if count >= 2 else 0.6, words + "; " + _far_words(x, ctx)
+            )
+        if count >= 2 and ctx.spike >= 3:
+            return NumericFlag(x, "sentinel", 0.6, words)
+        return None
+
+    if ctx.far and shape >= 1:
+        words = f"{_far_words(x, ctx)}; it appears {_times(count)}; {_shape_words(shape)}"
+        if shape == 2:
+            conf = 0.97 if count >= 2 else 0.85
+        elif count == 1:
+            conf = 0.45
+        elif (ctx.rest_distinct < FEW_DISTINCT and count >= 0.5 * ctx.rest_median_count
+              and not ctx.rest_regular):
+            # a weak shape as common as the few other values, which are not on an
+            # even scale it would break (prices 4.99, 9.99, 19.99, 49.99, 99.99)
+            conf = 0.45
+            words += "; but it is as common as the other values of this short, uneven list"
+        else:
+            conf = 0.85
+        return NumericFlag(x, "sentinel", conf, words)
+
+    if shape >= 1 and count >= 3:
+        local_ok = np.isfinite(ctx.gap_local) and ctx.gap_local >= 3
+        if (shape == 2 and ctx.spike >= 5) or (shape == 1 and ctx.spike >= 5 and local_ok):
+            words = (
+                f"{format_number(x)} appears {count} times, {ctx.spike:.0f}x as often as"
+                f" the values near it; {_shape_words(shape)}"
+            )
+            if local_ok:
+                words += (
+                    f"; the nearest other value {format_number(ctx.neighbour)} is "
+                    f"{ctx.gap_local:.0f}x the usual spacing away"
+                )
+            return NumericFlag(x, "sentinel", 0.8 if shape == 2 else 0.7, words)
+    return None
+
+
+def numeric_flags(values: np.ndarray, counts: np.ndarray) -> list[NumericFlag]:
+    """Find the numbers of one column that stand for "no value".
+
+    Parameters
+    ----------
+    values : numpy.ndarray of float
+        Distinct numbers of the column (non-finite ones are ignored).
+    counts : numpy.ndarray of int
+        How many cells hold each number.
+
+    Returns
+    -------
+    list of NumericFlag
+        Flagged numbers, lowest value first. Deterministic.
+    """
+    values = np.asarray(values, dtype=float)
+    counts = np.asarray(counts, dtype=np.int64)
+    finite = np.isfinite(values)
+    values, counts = values[finite], counts[finite]
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], counts[order]
+    k = values.size
+    if k < 3:
+        return []
+    n_negative = int(np.count_nonzero(values < 0))
+    active = np.ones(k, dtype=bool)
+    flags: dict[int, NumericFlag] = {}
+
+    for side in ("low", "high"):
+        for _ in range(MAX_PEEL):
+            idx = np.flatnonzero(active)
+            if idx.size < 3:
+                break
+            i = int(idx[0] if side == "low" else idx[-1])
+            flag = _evaluate(values, counts, active, i, n_negative)
+            if flag is None:
+                break
+            flags[i] = flag
+            active[i] = False
+
+    candidates = np.flatnonzero(
+        active & (_shaped_mask(values) | (values == 0) | ((values < 0) & (n_negative <= 2)))
+    )
+    interior = {}
+    for i in candidates:
+        flag = _evaluate(values, counts, active, int(i), n_negative)
+        if flag is not None:
+            interior[int(i)] = flag
+    flags.update(interior)
+    return [flags[i] for i in sorted(flags)]

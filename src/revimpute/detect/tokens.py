@@ -1,0 +1,145 @@
+"""Null-like tokens and the shapes of placeholder text.
+
+Everything here works on arrays of *distinct* values of one column (never on
+every cell), so the cost is proportional to the number of distinct values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pandas as pd
+
+#: Words that mean "no value" wherever they appear (normalised: stripped,
+#: case-folded, inner whitespace collapsed), with their base confidence.
+STRONG_TOKENS: tuple[str, ...] = (
+    "null", "nan", "na", "n/a", "#n/a", "#na", "n.a.", "n.a", "none", "nil",
+    "nothing", "missing", "#null!", "(null)", "<null>", "<na>", "nat", "-nan",
+    "1.#ind", "1.#qnan", "not available", "no data", "#value!", "#div/0!",
+    "#ref!", "#num!", "#name?", "missing value", "no value",
+)
+
+#: Tokens that usually mean "no value" but are weaker on their own.
+MEDIUM_TOKENS: tuple[str, ...] = (
+    "unknown", "unk", "not applicable", "not known", "not specified",
+    "unspecified", "not recorded", "not given", "not stated", "not reported",
+    "undefined", "empty", "blank", "void", "tbd", "tba", "?", "??", "???",
+    "-", "--", "---", ".", "..", "...", "\u2026", "_", "__", "na.",
+    "0000-00-00", "00/00/0000", "00.00.0000", "0000-00-00 00:00:00",
+    "no answer", "refused", "don't know", "dont know",
+)
+
+STRONG_CONFIDENCE = 0.95
+MEDIUM_CONFIDENCE = 0.85
+
+#: Tokens that can be a real answer when they are one of a few categories
+#: ("Smoking: None / Light / Heavy"); they get a lower confidence there.
+SEMANTIC_TOKENS: frozenset[str] = frozenset(
+    {"none", "nothing", "unknown", "unk", "not applicable", "empty", "void",
+     "blank", "refused", "no answer", "don't know", "dont know", "nil"}
+)
+
+#: Words that may be real text in a free-text column (a film called
+#: "Nothing", a product called "Blank"); weak there when they occur only once.
+FREE_TEXT_WORDS: frozenset[str] = (SEMANTIC_TOKENS - {"none", "nil"}) | frozenset(
+    {"missing", "undefined", "tbd", "tba", "not available", "no data", "no value"}
+)
+
+#: Tokens that are also two-letter codes (Namibia "NA", sodium "Na").
+CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat"})
+
+TOKEN_CONFIDENCE: dict[str, float] = {
+    **{token: MEDIUM_CONFIDENCE for token in MEDIUM_TOKENS},
+    **{token: STRONG_CONFIDENCE for token in STRONG_TOKENS},
+}
+
+_PUNCT_RE = re.compile(r"[^\w\s]+|_+")
+_SHORT_LETTERS_RE = re.compile(r"[A-Za-z]{1,2}")
+_RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)
+_CODE_RE = re.compile(r"[A-Z]{2}|[A-Z][a-z]?")
+_HAS_DIGIT_RE = re.compile(r"\d")
+
+#: Characters whose runs ("xxxxx", "*****", "-----") are typed as placeholders.
+_RUN_CHARS = frozenset("xXzZ-*_.#?/~=+")
+
+
+def normalize(values: Iterable[str] | pd.Series) -> pd.Series:
+    """Strip, lower-case and collapse inner whitespace of each string.
+
+    The same normalisation as :meth:`revimpute.detect.text.TextValues.normalized`,
+    for short Python lists (user tokens, values never to flag).
+
+    Parameters
+    ----------
+    values : iterable of str or pandas.Series
+        Text values.
+
+    Returns
+    -------
+    pandas.Series
+        Normalised strings (object dtype), same order.
+    """
+    series = pd.Series(list(values), dtype=object)
+    return series.str.strip().str.lower().str.replace(r"\s+", " ", regex=True)
+
+
+def is_punctuation(text: str) -> bool:
+    """True when ``text`` (stripped) is made only of punctuation/symbols."""
+    stripped = text.strip()
+    return bool(stripped) and _PUNCT_RE.fullmatch(stripped) is not None
+
+
+def is_short_letters(text: str) -> bool:
+    """True when ``text`` (stripped) is one or two ASCII letters ("x", "s", "NA")."""
+    return _SHORT_LETTERS_RE.fullmatch(text.strip()) is not None
+
+
+def has_digit(text: str) -> bool:
+    """True when ``text`` contains a digit."""
+    return _HAS_DIGIT_RE.search(text) is not None
+
+
+def repeated_run(text: str) -> str | None:
+    """Return the repeated character if ``text`` is a run of one character.
+
+    A run is three or more copies of one character ("00000", "xxxxx",
+    "*****"). Letters other than x/z count only from five copies on, so that
+    rating codes such as "AAA" stay untouched; digits count for 0 and 9 from
+    three copies, and for any other digit from five.
+
+    Parameters
+    ----------
+    text : str
+        One value, stripped before the test.
+
+    Returns
+    -------
+    str or None
+        The character, or None when ``text`` is not a placeholder run.
+    """
+    stripped = text.strip()
+    if _RUN_RE.fullmatch(stripped) is None:
+        return None
+    char = stripped[0]
+    length = len(stripped)
+    if char in _RUN_CHARS:
+        return char
+    if char in "09":
+        return char
+    if char.isdigit() or char.isalpha():
+        return char if length >= 5 else None
+    return char
+
+
+def looks_like_codes(values: Iterable[str]) -> bool:
+    """True when most distinct values are short capitalised codes ("US", "Na").
+
+    Used to keep "NA" (Namibia) or "Na" (sodium) from being read as a
+    missing-value token in a column of country codes or element symbols.
+    """
+    values = [value.strip() for value in values]
+    if len(values) < 5:
+        return False
+    hits = sum(_CODE_RE.fullmatch(value) is not None for value in values)
+    return hits >= 0.8 * len(values)
