@@ -94,7 +94,8 @@ def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         raise InputDataError(f"{path}: the file has no data") from None
     except pd.errors.ParserError as exc:
-        raise InputDataError(f"{path}: ragged or malformed CSV rows ({exc})".strip()) from None
+        detail = " ".join(str(exc).split())
+        raise InputDataError(f"{path}: ragged or malformed CSV rows ({detail})") from None
 
 
 @contextlib.contextmanager
@@ -110,6 +111,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     )
     os.close(fd)
     tmp = Path(tmp_name)
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
     try:
         yield tmp
         os.replace(tmp, target)

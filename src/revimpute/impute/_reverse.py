@@ -3,6 +3,7 @@ optimised against the frozen network (reverse training)."""
 
 from __future__ import annotations
 
+import copy
 import numbers
 from typing import Any
 
@@ -15,6 +16,7 @@ from revimpute.encode import SCALINGS, NumericScaler
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, code_radius, train_autoencoder
+from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
 from revimpute.reverse.engine import LOSSES
 
@@ -61,6 +63,11 @@ class ReverseImputer(BaseImputer):
         Adam step size for training the network.
     corruption_rate : float, default=0.2
         Share of observed cells hidden from the network in each training batch.
+    corruption : {"cells", "runs", "mixed", "none"}, default="cells"
+        How training hides cells: independently (``"cells"``), as one
+        contiguous run of columns per row (``"runs"``: bands on images stored
+        row by row), either per row (``"mixed"``), or not at all (``"none"``:
+        a plain autoencoder).
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
     patience : int, default=50
@@ -141,6 +148,7 @@ class ReverseImputer(BaseImputer):
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "corruption_rate": [Interval(numbers.Real, 0, 1, closed="left")],
+        "corruption": [StrOptions(set(CORRUPTIONS))],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
         "patience": [Interval(numbers.Integral, 1, None, closed="left")],
         "reverse_steps": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -170,6 +178,7 @@ class ReverseImputer(BaseImputer):
         batch_size: int = 128,
         learning_rate: float = 1e-3,
         corruption_rate: float = 0.2,
+        corruption: str = "cells",
         validation_fraction: float = 0.1,
         patience: int = 50,
         reverse_steps: int = 200,
@@ -197,6 +206,7 @@ class ReverseImputer(BaseImputer):
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.corruption_rate = corruption_rate
+        self.corruption = corruption
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.reverse_steps = reverse_steps
@@ -228,6 +238,7 @@ class ReverseImputer(BaseImputer):
             batch_size=self.batch_size,
             learning_rate=self.learning_rate,
             corruption_rate=self.corruption_rate,
+            corruption=self.corruption,
             validation_fraction=self.validation_fraction,
             patience=self.patience,
         )
@@ -257,16 +268,18 @@ class ReverseImputer(BaseImputer):
         scaled = self.scaler_.transform(np.where(missing, 0.0, X))
         observed = ~missing
         config = self.training_config(X.shape[1])
+        device = _resolve_device(self.device)
         with progress_bar(self.verbose, "training", total=config.max_epochs, unit="epochs") as tick:
             self.model_, self.history_ = train_autoencoder(
-                scaled, observed, config, seed=train_seed,
+                scaled, observed, config, seed=train_seed, device=device,
                 progress=(lambda e, total, tl, vl: tick(1, f"loss {tl:.4f} val {vl:.4f}")),
             )
-        self.radius_ = code_radius(self.model_, scaled, observed)
+        self.radius_ = code_radius(self.model_, scaled, observed, device=device)
+        self.model_.to("cpu")
 
     def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         device = _resolve_device(self.device)
-        model = self.model_.to(device)
+        model = self.model_ if device.type == "cpu" else copy.deepcopy(self.model_).to(device)
         scaled = self.scaler_.transform(np.where(missing, 0.0, X))
         n_rows = int(missing.any(axis=1).sum())
         with progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows") as tick:

@@ -32,6 +32,7 @@ class TrainingConfig:
     learning_rate: float = 1e-3
     weight_decay: float = 0.0
     corruption_rate: float = 0.2
+    corruption: str = "cells"
     validation_fraction: float = 0.1
     patience: int = 20
 
@@ -52,12 +53,45 @@ def masked_mse(recon: Tensor, target: Tensor, weight: Tensor) -> Tensor:
     return (((recon - target) ** 2) * weight).sum() / total
 
 
-def _corrupt(observed: Tensor, rate: float, generator: torch.Generator) -> Tensor:
-    """Hide a random ``rate`` share of the observed cells: returns the visible mask."""
-    if rate <= 0:
+CORRUPTIONS = ("cells", "runs", "mixed", "none")
+
+
+def _hidden_runs(shape: tuple[int, int], rate: float, generator: torch.Generator) -> Tensor:
+    """One contiguous run of columns per row, of random length (mean ``rate`` of the row).
+
+    On images stored row by row, a run is a band of pixel rows or part of one.
+    """
+    n, d = shape
+    lengths = (torch.rand(n, generator=generator) * 2 * rate * d).round().clamp(1, d)
+    starts = (torch.rand(n, generator=generator) * (d - lengths + 1)).floor()
+    cols = torch.arange(d).unsqueeze(0)
+    return (cols >= starts.unsqueeze(1)) & (cols < (starts + lengths).unsqueeze(1))
+
+
+def _corrupt(
+    observed: Tensor, rate: float, generator: torch.Generator, kind: str = "cells"
+) -> Tensor:
+    """Hide a random share ``rate`` of the observed cells: returns the visible mask.
+
+    ``kind``: ``"cells"`` hides cells independently; ``"runs"`` hides one
+    contiguous run of columns per row; ``"mixed"`` does either, per row, with
+    equal chance; ``"none"`` hides nothing (a plain autoencoder).
+    """
+    if rate <= 0 or kind == "none":
         return observed
-    keep = torch.rand(observed.shape, generator=generator) >= rate
-    return observed * keep
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"corruption must be one of {CORRUPTIONS}, got {kind!r}")
+    cells = torch.rand(observed.shape, generator=generator) < rate
+    if kind == "cells":
+        hidden = cells
+    else:
+        runs = _hidden_runs(tuple(observed.shape), rate, generator)
+        if kind == "runs":
+            hidden = runs
+        else:
+            pick_runs = torch.rand(observed.shape[0], 1, generator=generator) < 0.5
+            hidden = torch.where(pick_runs, runs, cells)
+    return observed * ~hidden
 
 
 def init_parameters(model: torch.nn.Module, generator: torch.Generator) -> None:
@@ -80,6 +114,7 @@ def train_autoencoder(
     config: TrainingConfig,
     seed: int,
     progress=None,
+    device: str | torch.device = "cpu",
 ) -> tuple[MLPAutoencoder, TrainingHistory]:
     """Train an :class:`MLPAutoencoder` on scaled data with holes.
 
@@ -94,6 +129,8 @@ def train_autoencoder(
         Seeds a local ``torch.Generator``: the same seed gives the same model.
     progress : callable(epoch, max_epochs, train_loss, val_loss) or None
         Called after each epoch (used for progress bars).
+    device : str or torch.device, default="cpu"
+        Where the network trains; random draws stay on the CPU generator.
 
     Returns
     -------
@@ -102,8 +139,9 @@ def train_autoencoder(
     """
     generator = torch.Generator().manual_seed(int(seed))
     n_samples, n_features = X.shape
-    x_all = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32))
-    obs_all = torch.from_numpy(observed.astype(np.float32))
+    device = torch.device(device)
+    x_all = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32)).to(device)
+    obs_all = torch.from_numpy(observed.astype(np.float32)).to(device)
 
     n_val = int(round(config.validation_fraction * n_samples))
     if n_samples - n_val < 2 or n_val < 2:
@@ -111,12 +149,13 @@ def train_autoencoder(
     order = torch.randperm(n_samples, generator=generator)
     val_idx, train_idx = order[:n_val], order[n_val:]
     x_val, obs_val = x_all[val_idx], obs_all[val_idx]
-    visible_val = _corrupt(obs_val, config.corruption_rate, generator)
+    visible_val = _corrupt(obs_val.cpu(), config.corruption_rate, generator, config.corruption).to(device)
 
     model = MLPAutoencoder(
         n_features, config.hidden_sizes, config.latent_size, config.mask_channel
     )
     init_parameters(model, generator)
+    model.to(device)
 
     optimizer = torch.optim.Adam(
         model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
@@ -134,7 +173,7 @@ def train_autoencoder(
         for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             xb, ob = x_all[idx], obs_all[idx]
-            visible = _corrupt(ob, config.corruption_rate, generator)
+            visible = _corrupt(ob.cpu(), config.corruption_rate, generator, config.corruption).to(device)
             recon, _ = model(xb, visible)
             loss = masked_mse(recon, xb, ob)
             optimizer.zero_grad(set_to_none=True)
@@ -177,14 +216,16 @@ def train_autoencoder(
     return model, history
 
 
-def code_radius(model: MLPAutoencoder, X: np.ndarray, observed: np.ndarray) -> float:
+def code_radius(
+    model: MLPAutoencoder, X: np.ndarray, observed: np.ndarray, device: str | torch.device = "cpu"
+) -> float:
     """Mean Euclidean norm of the latent codes of the training rows.
 
     The reverse engine's spherical regulariser pulls codes toward this radius.
     """
     with torch.no_grad():
-        x = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32))
-        obs = torch.from_numpy(observed.astype(np.float32))
+        x = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32)).to(device)
+        obs = torch.from_numpy(observed.astype(np.float32)).to(device)
         norms = []
         for start in range(0, len(x), 4096):
             _, z = model(x[start : start + 4096], obs[start : start + 4096])

@@ -34,7 +34,7 @@ import torch
 from revimpute.nn.autoencoder import MLPAutoencoder
 from revimpute.reverse.row_noise import dropout_keep, row_keys, splitmix64, uniform_for_step
 
-LOSSES = ("all", "observed")
+LOSSES = ("all", "observed", "heldout")
 _RESTART_SALT = np.uint64(0xD1B54A32D192ED03)
 
 
@@ -128,8 +128,17 @@ def _search(
         x_a = torch.where(miss_a, u_a, x_obs[active])
         keep = dropout_keep(keys[act_np], step, n_cols, config.input_dropout)
         visible = torch.from_numpy(keep.astype(np.float32)).to(device)
+        if config.loss == "heldout":
+            # hide observed cells only; score the network on the hidden ones
+            visible = torch.maximum(visible, miss_a.float())
+            held = weight_obs[active] * (1 - visible)
+            has_held = held.sum(dim=1, keepdim=True) > 0
+            weight = torch.where(has_held, held, weight_obs[active])
+        elif config.loss == "all":
+            weight = weight_all[active]
+        else:
+            weight = weight_obs[active]
         recon, z = model(x_a, visible, batch_invariant=True)
-        weight = weight_all[active] if config.loss == "all" else weight_obs[active]
         per_row = ((recon - x_a) ** 2 * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1.0)
         if config.sphere_weight > 0:
             per_row = per_row + config.sphere_weight * (z.norm(dim=1) - radius) ** 2

@@ -1,0 +1,126 @@
+"""The command line: fit, impute, methods, demo — as a user runs them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from revimpute.cli import app
+
+from conftest import low_rank_data, with_holes
+
+runner = CliRunner()
+FAST_FIT = ["--max-epochs", "20"]
+
+
+@pytest.fixture()
+def holes_csv(tmp_path):
+    X = low_rank_data(n=120, d=4)
+    Xh, _ = with_holes(X, rate=0.15)
+    df = pd.DataFrame(Xh, columns=["a", "b", "c", "d"])
+    df["n"] = np.arange(120)  # complete integer column
+    path = tmp_path / "holes.csv"
+    df.to_csv(path, index=False)
+    return path, df
+
+
+def test_impute_with_a_baseline_writes_full_csv(holes_csv, tmp_path):
+    path, df = holes_csv
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--method", "knn", "-q"])
+    assert result.exit_code == 0, result.output
+    repaired = pd.read_csv(out)
+    assert list(repaired.columns) == list(df.columns)
+    assert not repaired.isna().any().any()
+    observed = df.notna().to_numpy()
+    assert np.allclose(repaired.to_numpy()[observed], df.to_numpy()[observed], rtol=0, atol=1e-12)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_fit_then_impute_parquet_with_model(holes_csv, tmp_path):
+    path, df = holes_csv
+    model = tmp_path / "model"
+    result = runner.invoke(app, ["fit", str(path), "--model", str(model), "-q", *FAST_FIT])
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out.parquet"
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--model", str(model), "-q"])
+    assert result.exit_code == 0, result.output
+    repaired = pd.read_parquet(out)
+    assert repaired.shape == df.shape and not repaired.isna().any().any()
+    assert repaired["n"].dtype == np.int64 and repaired["n"].equals(df["n"])
+
+
+def test_impute_treats_disguised_values_as_missing(tmp_path):
+    X = low_rank_data(n=200, d=3) * 10 + 50
+    df = pd.DataFrame(X.round(2), columns=["x", "y", "z"]).astype(object)
+    df.loc[::9, "y"] = "?"
+    df.loc[::13, "z"] = "NULL"
+    path = tmp_path / "dirty.csv"
+    df.to_csv(path, index=False)
+    out = tmp_path / "clean.csv"
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--method", "mean"])
+    assert result.exit_code == 0, result.output
+    assert "'?'" in result.output and "NULL" in result.output
+    repaired = pd.read_csv(out)
+    assert repaired["y"].dtype == np.float64 and not repaired.isna().any().any()
+    result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o2.csv"), "--detect", "off", "--method", "mean"])
+    assert result.exit_code == 2
+    assert "holds text '?'" in result.output
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("", "empty"),
+        ("a,b\n", "no rows"),
+        ("a,b\n1,2\n3,4,5\n", "ragged"),
+        ("a,b\n1,inf\n2,3\n", "infinite"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_text(content)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--method", "mean", "--detect", "off"])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_failure_leaves_no_output_file(holes_csv, tmp_path):
+    path, _ = holes_csv
+    out = tmp_path / "out.csv"
+    out.write_text("previous content\n")
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--model", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "no such model folder" in result.output
+    assert out.read_text() == "previous content\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["holes.csv", "out.csv"]
+
+
+def test_corrupt_model_exits_2(holes_csv, tmp_path):
+    path, _ = holes_csv
+    model = tmp_path / "model"
+    assert runner.invoke(app, ["fit", str(path), "--model", str(model), "-q", *FAST_FIT]).exit_code == 0
+    (model / "weights.safetensors").write_bytes(b"garbage")
+    result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o.csv"), "--model", str(model)])
+    assert result.exit_code == 2 and "checksum" in result.output
+
+
+def test_unknown_method_and_output_type(holes_csv, tmp_path):
+    path, _ = holes_csv
+    result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o.csv"), "--method", "magic"])
+    assert result.exit_code == 2 and "unknown method 'magic'" in result.output
+    result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o.xlsx")])
+    assert result.exit_code == 2 and "unknown file type" in result.output
+
+
+def test_methods_lists_registry():
+    result = runner.invoke(app, ["methods"])
+    assert result.exit_code == 0
+    for name in ("reverse", "autoencoder", "knn", "missforest", "gain", "miwae"):
+        assert name in result.output
