@@ -18,9 +18,7 @@ from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, code_radius, train_autoencoder
 from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
-from revimpute.reverse.engine import LOSSES
-
-ESTIMATES = ("reverse", "pass")
+from revimpute.reverse.engine import ESTIMATES, LOSSES
 
 
 def _resolve_device(device: str) -> torch.device:
@@ -80,7 +78,7 @@ class ReverseImputer(BaseImputer):
     reverse_loss : {"all", "observed"}, default="observed"
         Reconstruction error over all cells (observed + current guesses) or
         over the observed cells only.
-    sphere_weight : float, default=0.01
+    sphere_weight : float, default=0.001
         Weight of the penalty ``(||z|| - radius_)**2`` on the code.
     input_dropout : float, default=0.1
         Share of input cells hidden at each reverse step (row-keyed masks).
@@ -94,9 +92,13 @@ class ReverseImputer(BaseImputer):
     n_restarts : int, default=1
         Deterministic restarts per row (perturbed start, own dropout stream);
         their results are averaged.
-    estimate : {"reverse", "pass"}, default="reverse"
-        ``"pass"`` skips the search and returns the network's one-pass fill
-        (the same as ``reverse_steps=0``).
+    estimate : {"mean", "mode", "pass"}, default="mean"
+        ``"mode"``: the reverse-trained, cleaned row — a sharp, likely
+        completion (best where rounded values count, and on missingness
+        patterns the network never saw in training). ``"mean"``: the average
+        of that and the network's one-pass fill — the lower squared error in
+        every measurement so far (docs/method.md). ``"pass"``: the one-pass
+        fill alone, no search (the seed's baseline).
     scaling : {"standard", "minmax", "none"}, default="standard"
         How numeric columns are scaled for the network.
     chunk_size : int, default=4096
@@ -184,13 +186,13 @@ class ReverseImputer(BaseImputer):
         reverse_steps: int = 200,
         reverse_learning_rate: float = 0.05,
         reverse_loss: str = "observed",
-        sphere_weight: float = 0.01,
+        sphere_weight: float = 0.001,
         input_dropout: float = 0.1,
         reverse_tol: float = 1e-4,
         reverse_patience: int = 10,
         cleanup: bool = True,
         n_restarts: int = 1,
-        estimate: str = "reverse",
+        estimate: str = "mean",
         scaling: str = "standard",
         chunk_size: int = 4096,
         device: str = "cpu",
@@ -245,9 +247,9 @@ class ReverseImputer(BaseImputer):
 
     def reverse_config(self) -> ReverseConfig:
         """The :class:`ReverseConfig` these parameters give."""
-        steps = 0 if self.estimate == "pass" else self.reverse_steps
         return ReverseConfig(
-            max_steps=steps,
+            max_steps=self.reverse_steps,
+            estimate=self.estimate,
             learning_rate=self.reverse_learning_rate,
             loss=self.reverse_loss,
             sphere_weight=self.sphere_weight,
