@@ -73,6 +73,8 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
         tensors["scaler.center"] = torch.from_numpy(imputer.scaler_.center_.copy())
         tensors["scaler.scale"] = torch.from_numpy(imputer.scaler_.scale_.copy())
         tensors["empty_features"] = torch.from_numpy(imputer.empty_features_.astype(np.uint8))
+        tensors["data.min"] = torch.from_numpy(np.asarray(imputer.data_min_, dtype=np.float64))
+        tensors["data.max"] = torch.from_numpy(np.asarray(imputer.data_max_, dtype=np.float64))
         if imputer.add_indicator:
             tensors["indicator_features"] = torch.from_numpy(
                 np.asarray(imputer.indicator_.features_, dtype=np.int64)
@@ -172,6 +174,8 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
         meta["scaling"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
     )
     imputer.empty_features_ = tensors["empty_features"].numpy().astype(bool)
+    imputer.data_min_ = tensors["data.min"].numpy()
+    imputer.data_max_ = tensors["data.max"].numpy()
     imputer.radius_ = float(meta["radius"])
     imputer.seed_ = int(meta["seed"])
     imputer.n_features_in_ = int(meta["n_features_in"])
@@ -197,6 +201,7 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
         len(imputer.empty_features_) != imputer.n_features_in_
         or n_kept != model.n_features
         or imputer.scaler_.center_.shape != (n_kept,)
+        or imputer.data_min_.shape != (n_kept,)
     ):
         raise ModelFileError(f"{folder}: the column schema does not match the network")
     return imputer

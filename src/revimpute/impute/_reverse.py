@@ -89,6 +89,9 @@ class ReverseImputer(BaseImputer):
     cleanup : bool, default=True
         Pass the reverse-trained rows once more through the network and fill
         the missing cells from its output.
+    clip : bool, default=True
+        Keep imputed values inside each column's observed range at fit: the
+        search projects onto it after every step, and results are clipped.
     n_restarts : int, default=1
         Deterministic restarts per row (perturbed start, own dropout stream);
         their results are averaged.
@@ -117,6 +120,8 @@ class ReverseImputer(BaseImputer):
     model_ : MLPAutoencoder
         The trained network (frozen).
     scaler_ : NumericScaler
+    data_min_, data_max_ : ndarray of shape (n_features,)
+        Observed range of each column at fit (table units).
     radius_ : float
         Mean norm of the training rows' codes, the sphere's radius.
     seed_ : int
@@ -161,6 +166,7 @@ class ReverseImputer(BaseImputer):
         "reverse_tol": [Interval(numbers.Real, 0, None, closed="left")],
         "reverse_patience": [Interval(numbers.Integral, 1, None, closed="left")],
         "cleanup": ["boolean"],
+        "clip": ["boolean"],
         "n_restarts": [Interval(numbers.Integral, 1, None, closed="left")],
         "estimate": [StrOptions(set(ESTIMATES))],
         "scaling": [StrOptions(set(SCALINGS))],
@@ -191,6 +197,7 @@ class ReverseImputer(BaseImputer):
         reverse_tol: float = 1e-4,
         reverse_patience: int = 10,
         cleanup: bool = True,
+        clip: bool = True,
         n_restarts: int = 1,
         estimate: str = "mean",
         scaling: str = "standard",
@@ -219,6 +226,7 @@ class ReverseImputer(BaseImputer):
         self.reverse_tol = reverse_tol
         self.reverse_patience = reverse_patience
         self.cleanup = cleanup
+        self.clip = clip
         self.n_restarts = n_restarts
         self.estimate = estimate
         self.scaling = scaling
@@ -267,6 +275,9 @@ class ReverseImputer(BaseImputer):
         train_seed = int(rng.randint(0, 2**31 - 1))
         self.seed_ = int(rng.randint(0, 2**31 - 1))
         self.scaler_ = NumericScaler(self.scaling).fit(X, missing)
+        observed_values = np.where(missing, np.nan, X)
+        self.data_min_ = np.nanmin(observed_values, axis=0)
+        self.data_max_ = np.nanmax(observed_values, axis=0)
         scaled = self.scaler_.transform(np.where(missing, 0.0, X))
         observed = ~missing
         config = self.training_config(X.shape[1])
@@ -293,9 +304,17 @@ class ReverseImputer(BaseImputer):
 
             filled, self.reverse_report_ = reverse_impute(
                 model, scaled, missing, self.reverse_config(), self.radius_, self.seed_,
-                device=device, progress=advance,
+                device=device, progress=advance, bounds=self.scaled_bounds(),
             )
         return self.scaler_.inverse_transform(filled)
+
+    def scaled_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Observed per-column range in network units, or None when ``clip`` is off."""
+        if not self.clip:
+            return None
+        lower = self.scaler_.transform(self.data_min_[None, :])[0]
+        upper = self.scaler_.transform(self.data_max_[None, :])[0]
+        return lower, upper
 
     def impute_pass(self, X: Any) -> Any:
         """Impute with the network's one forward pass (the seed's baseline)."""
@@ -303,7 +322,11 @@ class ReverseImputer(BaseImputer):
         keep = ~self.empty_features_
         scaled = self.scaler_.transform(np.where(missing[:, keep], 0.0, values[:, keep]))
         filled = values.copy()
-        passed = self.scaler_.inverse_transform(one_pass(self.model_, scaled, missing[:, keep]))
+        passed = one_pass(self.model_, scaled, missing[:, keep])
+        bounds = self.scaled_bounds()
+        if bounds is not None:
+            passed = np.clip(passed, bounds[0], bounds[1])
+        passed = self.scaler_.inverse_transform(passed)
         filled[:, keep] = np.where(missing[:, keep], passed, values[:, keep])
         filled[:, ~keep] = 0.0
         extra = None

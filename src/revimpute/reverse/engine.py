@@ -101,6 +101,13 @@ def one_pass(
     return filled.cpu().numpy()
 
 
+def cleanup_pass(model: MLPAutoencoder, filled: torch.Tensor, missing: torch.Tensor) -> torch.Tensor:
+    """Pass completed rows once more through the network; its output fills the missing cells."""
+    with torch.no_grad():
+        cleaned, _ = model(filled, torch.ones_like(filled), batch_invariant=True)
+        return torch.where(missing, cleaned, filled)
+
+
 def _search(
     model: MLPAutoencoder,
     x_obs: torch.Tensor,
@@ -109,6 +116,7 @@ def _search(
     keys: np.ndarray,
     config: ReverseConfig,
     radius: float,
+    bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
 ) -> tuple[torch.Tensor, np.ndarray, int]:
     """Optimise the missing cells of every row of a chunk; return the filled rows."""
     n_rows, n_cols = x_obs.shape
@@ -159,7 +167,10 @@ def _search(
             t = step + 1
             m_hat = m / (1 - beta1**t)
             v_hat = v / (1 - beta2**t)
-            u[active] = u[active] - config.learning_rate * m_hat / (v_hat.sqrt() + eps)
+            step_u = u[active] - config.learning_rate * m_hat / (v_hat.sqrt() + eps)
+            if bounds is not None:  # projected step: stay inside the observed range
+                step_u = torch.minimum(torch.maximum(step_u, bounds[0]), bounds[1])
+            u[active] = step_u
 
             loss_now = per_row.detach()
             ema_a = torch.where(torch.isinf(ema[active]), loss_now, 0.8 * ema[active] + 0.2 * loss_now)
@@ -183,6 +194,7 @@ def reverse_impute(
     seed: int,
     device: str | torch.device = "cpu",
     progress: Callable[[int, int], None] | None = None,
+    bounds: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, ReverseReport]:
     """Fill the missing cells of ``X`` by reverse training.
 
@@ -200,6 +212,9 @@ def reverse_impute(
         Keys the row-wise dropout masks (with each row's own content).
     device : str or torch.device
     progress : callable(rows_done, rows_total) or None
+    bounds : (lower, upper) arrays of shape (d,) or None
+        Per-column limits (scaled units) for the missing cells: the search
+        projects onto them after every step and the result is clipped to them.
 
     Returns
     -------
@@ -217,6 +232,9 @@ def reverse_impute(
     missing = np.asarray(missing, dtype=bool)
     filled = np.where(missing, np.float32(0), X).astype(np.float32)
     todo = np.flatnonzero(missing.any(axis=1))
+    bounds_t = None
+    if bounds is not None:
+        bounds_t = tuple(torch.as_tensor(np.asarray(b, dtype=np.float32), device=device) for b in bounds)
     report = ReverseReport()
     chunk = max(1, int(config.chunk_size))
     for begin in range(0, len(todo), chunk):
@@ -240,20 +258,19 @@ def reverse_impute(
                 noise_t = torch.from_numpy(noise.astype(np.float32)).to(device)
                 init = torch.where(miss, start + config.restart_noise * noise_t, start)
             if search:
-                result, steps, conv = _search(model, x_obs, miss, init, rkeys, config, radius)
+                result, steps, conv = _search(model, x_obs, miss, init, rkeys, config, radius, bounds_t)
                 steps_sum += steps
                 converged += conv
             else:
                 result = init
             if config.cleanup and search:
-                with torch.no_grad():
-                    ones = torch.ones_like(result)
-                    cleaned, _ = model(result, ones, batch_invariant=True)
-                    result = torch.where(miss, cleaned, x_obs)
+                result = cleanup_pass(model, result, miss)
             total = total + result
         result = total / max(1, config.n_restarts)
         if search and config.estimate == "mean":
             result = 0.5 * (result + start)
+        if bounds_t is not None:
+            result = torch.minimum(torch.maximum(result, bounds_t[0]), bounds_t[1])
         out = torch.where(miss, result, x_obs)
         filled[rows] = out.cpu().numpy()
         report.add(len(rows), int(Mc.sum()), steps_sum, converged // max(1, config.n_restarts))

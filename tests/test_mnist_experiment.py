@@ -1,0 +1,73 @@
+"""The MNIST experiment machinery on a small subset (the full run is a benchmark)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from revimpute.bench.mnist import DatasetDownloadError, load_mnist
+from revimpute.bench.mnist_experiment import (
+    CORRUPTIONS,
+    MNIST_MODEL_PARAMS,
+    corruption_mask,
+    mnist_model,
+    model_folder,
+    run_corruption,
+    save_figure,
+)
+from revimpute.cli import app
+from revimpute.exceptions import RevimputeError
+
+TINY = {**MNIST_MODEL_PARAMS, "hidden_sizes": (64,), "latent_size": 8, "max_epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    try:
+        return load_mnist()
+    except DatasetDownloadError as exc:  # offline and not cached
+        pytest.skip(f"MNIST unavailable: {exc}")
+
+
+def test_corruption_masks():
+    band = corruption_mask("bottom", 3).reshape(3, 28, 28)
+    assert band[:, 14:24].all() and not band[:, :14].any() and not band[:, 24:].any()
+    for name in CORRUPTIONS:
+        mask = corruption_mask(name, 5)
+        assert mask.shape == (5, 784) and 0.15 < mask.mean() < 0.5
+    with pytest.raises(RevimputeError, match="unknown corruption"):
+        corruption_mask("diagonal", 2)
+
+
+def test_model_is_trained_once_then_loaded(mnist, tmp_path):
+    imputer, seconds = mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
+    assert seconds is not None and model_folder(TINY, tmp_path).exists()
+    again, seconds2 = mnist_model(TINY, cache_dir=tmp_path, verbose=False)
+    assert seconds2 is None
+    x = np.where(corruption_mask("top", 20), np.nan, mnist.test[:20])
+    assert np.array_equal(imputer.transform(x), again.transform(x))
+
+
+def test_run_scores_every_method_and_writes_figure(mnist, tmp_path):
+    imputer, _ = mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
+    test = mnist.test[:60]
+    run = run_corruption(imputer, test, mnist.train[:2000], "middle", figure_rows=4)
+    names = [s.method for s in run.scores]
+    assert names == ["mean", "knn", "pass", "reverse_input", "reverse_cleaned", "reverse_mean"]
+    mask = corruption_mask("middle", 60)
+    for s in run.scores:
+        # observed pixels are kept, so whole-image accuracy = 64% + 36% * missing accuracy
+        assert s.accuracy == pytest.approx(1 - mask.mean() * (1 - s.missing_accuracy), abs=1e-9)
+        assert 0 <= s.missing_rmse < 1
+    assert run.scores[2].whole_output_accuracy is not None
+    path = tmp_path / "fig.png"
+    save_figure(run, path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(run.images) == {"original", "corrupted", "pass", "reverse_input", "reverse_cleaned"}
+    assert all(v.shape == (4, 784) for v in run.images.values())
+
+
+def test_demo_mnist_rejects_bad_band():
+    result = CliRunner().invoke(app, ["demo", "mnist", "--band", "left"])
+    assert result.exit_code == 2 and "--band must be" in result.output
