@@ -48,3 +48,34 @@ def test_batch_invariance_holds_for_variants(holed, params):
     full = imp.transform(Xh)
     perm = np.random.default_rng(5).permutation(len(Xh))[:40]
     assert np.array_equal(imp.transform(Xh[perm]), full[perm])
+
+
+@pytest.mark.parametrize("n_features", [3, 5, 6, 7, 9, 10, 11, 12])
+def test_narrow_tables_rows_alone_equal_whole(n_features):
+    # MKL's narrow-output kernels once gave even and odd tile rows different bits
+    rng = np.random.default_rng(n_features)
+    X = rng.normal(size=(90, n_features))
+    X[rng.random(X.shape) < 0.25] = np.nan
+    imp = ReverseImputer(hidden_sizes=(32,), max_epochs=3, reverse_steps=8).fit(X)
+    whole = imp.transform(X)
+    alone = np.vstack([imp.transform(X[i : i + 1]) for i in range(len(X))])
+    assert np.array_equal(whole, alone)
+
+
+def test_thread_count_does_not_change_results(holed):
+    import torch
+
+    _, Xh, _ = holed
+    imp = ReverseImputer(**{**FAST, "hidden_sizes": (600, 64)}).fit(Xh[:100])
+    big = np.vstack([Xh] * 4)  # wide enough layers and rows to run elementwise kernels threaded
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        one = imp.transform(big)
+        torch.set_num_threads(4)
+        four = imp.transform(big)
+        chunked = imp.set_params(chunk_size=333).transform(big)
+    finally:
+        torch.set_num_threads(before)
+    assert np.array_equal(one, four)
+    assert np.array_equal(one, chunked)

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from revimpute.nn.batch_invariant import pad_rows, tiled_linear
+from revimpute.nn.batch_invariant import blockwise_silu, pad_rows, tiled_linear
 
 
 class MLPAutoencoder(nn.Module):
@@ -72,7 +72,7 @@ class MLPAutoencoder(nn.Module):
             else:
                 h = F.linear(h, layer.weight, layer.bias)
             if i < len(layers) - 1 or last_activation:
-                h = F.silu(h)
+                h = blockwise_silu(h) if invariant else F.silu(h)
         return h
 
     def forward(

@@ -1,0 +1,333 @@
+"""Streaming imputation of files: chunked reading with fixed column types,
+reservoir sampling, and impute_file (bitwise equal to the in-memory path,
+atomic output)."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from scipy import stats
+from sklearn.base import BaseEstimator
+
+from revimpute import ReverseImputer
+from revimpute.exceptions import InputDataError, RevimputeError
+from revimpute.io import read_table, write_table
+from revimpute.scale import (
+    StreamReport,
+    impute_file,
+    iter_table_chunks,
+    reservoir_sample,
+    scan_table,
+)
+
+N_ROWS = 600
+
+
+def small_imputer(**params) -> ReverseImputer:
+    return ReverseImputer(hidden_sizes=(32,), latent_size=4, max_epochs=5, reverse_steps=10, **params)
+
+
+def make_table(n: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
+    """Int and float columns with gaps; one int column has gaps only in its last rows,
+    so a chunk reader that decided types per chunk would flip it int64 -> float64."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame({
+        "count": rng.integers(0, 50, n),
+        "late_gaps": rng.integers(-5, 5, n).astype(float),
+        "x": rng.normal(size=n),
+        "y": rng.normal(size=n) * 3 + 1,
+    })
+    frame["y"] += frame["x"]
+    frame.loc[rng.random(n) < 0.2, "x"] = np.nan
+    frame.loc[rng.random(n) < 0.15, "y"] = np.nan
+    late = np.arange(n) >= int(0.8 * n)
+    frame.loc[late & (rng.random(n) < 0.3), "late_gaps"] = np.nan
+    return frame
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("tables")
+    frame = make_table()
+    paths = {"csv": folder / "table.csv", "parquet": folder / "table.parquet",
+             "tsv": folder / "table.tsv"}
+    as_ints = frame.astype({"late_gaps": "Int64"})  # written as "3" and "", not "3.0"
+    as_ints.to_csv(paths["csv"], index=False)
+    as_ints.to_csv(paths["tsv"], index=False, sep="\t")
+    # Parquet as an external tool writes it: plain int64 with nulls, several row groups
+    table = pa.table({
+        "count": pa.array(frame["count"].to_numpy()),
+        "late_gaps": pa.array(frame["late_gaps"].astype("Int64").to_numpy(na_value=None),
+                              type=pa.int64()),
+        "x": pa.array(frame["x"].to_numpy()),
+        "y": pa.array(frame["y"].to_numpy()),
+    })
+    pq.write_table(table, paths["parquet"], row_group_size=150)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def fitted(files) -> ReverseImputer:
+    return small_imputer().fit(read_table(files["csv"]))
+
+
+# --- chunked reading -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "tsv", "parquet"])
+@pytest.mark.parametrize("chunk_rows", [7, 100, 1000])
+def test_chunks_have_whole_file_types_and_concat_to_read_table(files, kind, chunk_rows):
+    whole = read_table(files[kind])
+    assert whole["late_gaps"].dtype == np.float64 and whole["count"].dtype == np.int64
+    first = pd.read_csv(files["csv"], nrows=100)  # what the first block alone would say
+    assert first["late_gaps"].dtype == np.int64
+    chunks = list(iter_table_chunks(files[kind], chunk_rows))
+    assert len(chunks) == -(-N_ROWS // chunk_rows)
+    assert all(len(c) <= chunk_rows for c in chunks)
+    for chunk in chunks:  # the first chunks have no gap in late_gaps, yet stay float64
+        pd.testing.assert_series_equal(chunk.dtypes, whole.dtypes)
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
+
+
+def test_csv_type_decisions_follow_pandas_whole_file(tmp_path):
+    n = 50
+    frame = pd.DataFrame({
+        "ints": np.arange(n),
+        "late_float": [1] * 40 + [2.5] * 10,
+        "empty": [np.nan] * n,
+        "flag": [True, False] * 25,
+        "flag_gaps": [True] * 45 + [None] * 5,
+        "late_text": ["1"] * 45 + ["a"] * 5,
+        "huge": [2**63 + 5] * n,
+    })
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    whole = pd.read_csv(path)
+    chunks = list(iter_table_chunks(path, 10))
+    for chunk in chunks:
+        pd.testing.assert_series_equal(chunk.dtypes, whole.dtypes)
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
+    assert scan_table(path, 10).text_columns == ("late_text",)
+
+
+def test_parquet_stored_index_and_range_start_are_kept(tmp_path):
+    frame = make_table(90)
+    named = frame.set_index(pd.Index(np.arange(90) * 3 + 1000, name="id"))
+    named.to_parquet(tmp_path / "named.parquet", row_group_size=20)
+    shifted = frame.iloc[30:]  # RangeIndex(30, 90) stored as metadata only
+    shifted.to_parquet(tmp_path / "shifted.parquet")
+    for name in ("named.parquet", "shifted.parquet"):
+        chunks = list(iter_table_chunks(tmp_path / name, 16))
+        pd.testing.assert_frame_equal(pd.concat(chunks), read_table(tmp_path / name), check_exact=True)
+
+
+def test_gzip_csv_is_streamed(tmp_path):
+    frame = make_table(120)
+    path = tmp_path / "t.csv.gz"
+    frame.to_csv(path, index=False)  # pandas compresses by extension
+    chunks = list(iter_table_chunks(path, 25))
+    assert len(chunks) == 5
+    pd.testing.assert_frame_equal(pd.concat(chunks), pd.read_csv(path), check_exact=True)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [(b"", "empty"), (b"a,b\n", "header only"), (b"a,b\n1,2\n3,4,5\n", "ragged"),
+     (b"a,b\n\x00\x01,2\n", "binary"), (b"a,b\n\xff\xfe,1\n", "UTF-8")],
+)
+def test_bad_csv_files_give_clear_errors(tmp_path, content, message):
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputDataError, match=message):
+        list(iter_table_chunks(path, 10))
+
+
+def test_bad_parameters_and_paths(tmp_path, files, fitted):
+    with pytest.raises(RevimputeError, match="chunk_rows"):
+        list(iter_table_chunks(files["csv"], 0))
+    with pytest.raises(InputDataError, match="no such file"):
+        list(iter_table_chunks(tmp_path / "missing.csv", 10))
+    with pytest.raises(InputDataError, match="unknown file type"):
+        impute_file(files["csv"], tmp_path / "out.xlsx", fitted, progress=False)
+    with pytest.raises(RevimputeError, match="n_rows"):
+        reservoir_sample(files["csv"], -3)
+    with pytest.raises(InputDataError, match="not a readable Parquet"):
+        (tmp_path / "bad.parquet").write_bytes(b"PAR1 not really")
+        list(iter_table_chunks(tmp_path / "bad.parquet", 10))
+
+
+# --- reservoir sampling ----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def numbered(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("res") / "numbered.parquet"
+    pd.DataFrame({"row": np.arange(20_000), "v": np.arange(20_000) * 0.5}).to_parquet(path)
+    return path
+
+
+def test_reservoir_sample_is_deterministic_and_independent_of_chunking(numbered):
+    first = reservoir_sample(numbered, 2000, random_state=0, chunk_rows=1000)
+    again = reservoir_sample(numbered, 2000, random_state=0, chunk_rows=1000)
+    other_chunks = reservoir_sample(numbered, 2000, random_state=0, chunk_rows=777)
+    other_seed = reservoir_sample(numbered, 2000, random_state=1, chunk_rows=1000)
+    pd.testing.assert_frame_equal(first, again)
+    pd.testing.assert_frame_equal(first, other_chunks)
+    assert len(first) == 2000 and first.index.is_unique and first.index.is_monotonic_increasing
+    assert len(np.intersect1d(first["row"], other_seed["row"])) < 1000  # ~200 expected
+    # the sampled rows are the file's rows, with their row numbers as index
+    np.testing.assert_array_equal(first.index.to_numpy(), first["row"].to_numpy())
+    np.testing.assert_array_equal(first["v"].to_numpy(), first["row"].to_numpy() * 0.5)
+
+
+def test_reservoir_sample_is_uniform(numbered, tmp_path):
+    sample = reservoir_sample(numbered, 2000, random_state=0, chunk_rows=1500)
+    # positions spread evenly over the file: 20 bins of 1000 rows, ~100 sampled in each
+    counts = np.bincount(sample["row"].to_numpy() // 1000, minlength=20)
+    assert stats.chisquare(counts).pvalue > 1e-3
+    assert stats.kstest(sample["row"].to_numpy() / 20_000, "uniform").pvalue > 1e-3
+    # every row has the same inclusion probability k/n: 400 seeds, k=10 of n=40
+    path = tmp_path / "forty.parquet"
+    pd.DataFrame({"row": np.arange(40)}).to_parquet(path)
+    schema = scan_table(path)
+    hits = np.zeros(40, dtype=int)
+    for seed in range(400):
+        rows = reservoir_sample(path, 10, random_state=seed, chunk_rows=7, schema=schema)["row"]
+        hits[rows.to_numpy()] += 1
+    assert hits.sum() == 4000
+    assert stats.chisquare(hits).pvalue > 1e-3  # expected 100 each
+    assert hits[:10].sum() < 1300 and hits[-10:].sum() > 700  # no bias to early / late rows
+
+
+def test_reservoir_sample_larger_than_file_returns_everything(files):
+    sample = reservoir_sample(files["csv"], 10 * N_ROWS, random_state=3)
+    pd.testing.assert_frame_equal(sample, read_table(files["csv"]))
+
+
+# --- impute_file ----------------------------------------------------------------------
+
+
+def assert_written(path: Path, expected: pd.DataFrame) -> None:
+    """``path`` holds exactly ``expected``: a Parquet file as a bitwise-equal frame,
+    a CSV/TSV file byte for byte as pandas writes the whole frame (the bytes, not a
+    re-read: before pandas 3.1, read_csv does not parse every float back exactly)."""
+    name = path.name.lower()
+    if name.endswith(".parquet"):
+        pd.testing.assert_frame_equal(read_table(path), expected, check_exact=True)
+        return
+    sep = "\t" if name.endswith(".tsv") else ","
+    text = expected.to_csv(index=False, sep=sep).encode()
+    data = gzip.decompress(path.read_bytes()) if name.endswith(".gz") else path.read_bytes()
+    assert data == text
+
+
+@pytest.mark.parametrize("kind_in", ["csv", "parquet"])
+@pytest.mark.parametrize("suffix_out", [".csv", ".parquet"])
+@pytest.mark.parametrize("chunk_rows", [13, 128, 5000])
+def test_streamed_output_equals_in_memory_transform(
+    tmp_path, files, fitted, kind_in, suffix_out, chunk_rows
+):
+    out = tmp_path / f"out{suffix_out}"
+    report = impute_file(files[kind_in], out, fitted, chunk_rows=chunk_rows, progress=False)
+    assert isinstance(report, StreamReport)
+    assert (report.rows, report.chunks) == (N_ROWS, -(-N_ROWS // chunk_rows))
+    assert report.fitted_on == "already fitted" and report.rows_per_second > 0
+    expected = fitted.transform(read_table(files[kind_in]))
+    assert not expected.isna().any().any()
+    assert_written(out, expected)
+    if suffix_out == ".csv":  # also what write_table writes for the whole frame
+        write_table(expected, tmp_path / "whole.csv")
+        assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    got = read_table(out)
+    assert got["count"].dtype == np.int64 and got["late_gaps"].dtype == np.float64
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        {out.name} | ({"whole.csv"} if suffix_out == ".csv" else set())
+    )
+
+
+def test_tsv_and_gzip_outputs(tmp_path, files, fitted):
+    impute_file(files["tsv"], tmp_path / "out.tsv", fitted, chunk_rows=50, progress=False)
+    assert_written(tmp_path / "out.tsv", fitted.transform(read_table(files["tsv"])))
+    impute_file(files["csv"], tmp_path / "out.csv.gz", fitted, chunk_rows=50, progress=False)
+    assert (tmp_path / "out.csv.gz").read_bytes()[:2] == b"\x1f\x8b"  # really gzip
+    assert_written(tmp_path / "out.csv.gz", fitted.transform(read_table(files["csv"])))
+
+
+def test_unfitted_imputer_is_fitted_on_all_rows(tmp_path, files):
+    imputer = small_imputer()
+    report = impute_file(files["csv"], tmp_path / "o.csv", imputer, chunk_rows=100,
+                         fit_sample_rows=N_ROWS, progress=False)
+    assert report.fitted_on == "all rows" and report.fit_rows == N_ROWS
+    whole = read_table(files["csv"])
+    reference = small_imputer().fit_transform(whole)  # same data, same seed: same model
+    assert_written(tmp_path / "o.csv", reference)
+
+
+def test_unfitted_imputer_is_fitted_on_a_reservoir_sample(tmp_path, files):
+    imputer = small_imputer()
+    report = impute_file(files["parquet"], tmp_path / "o.parquet", imputer, chunk_rows=64,
+                         fit_sample_rows=250, random_state=5, progress=False)
+    assert report.fitted_on == "sample of 250 rows" and report.fit_rows == 250
+    sample = reservoir_sample(files["parquet"], 250, random_state=5)
+    reference = small_imputer().fit(sample)
+    np.testing.assert_array_equal(imputer.scaler_.center_, reference.scaler_.center_)
+    assert_written(tmp_path / "o.parquet", imputer.transform(read_table(files["parquet"])))
+
+
+class CountingImputer(BaseEstimator):
+    """A fitted imputer that counts transform calls and can fail at a given call."""
+
+    def __init__(self, inner, fail_at: int | None = None) -> None:
+        self.inner = inner
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return True
+
+    def fit(self, X, y=None):
+        self.inner.fit(X)
+        return self
+
+    def transform(self, X):
+        self.calls += 1
+        if self.fail_at is not None and self.calls == self.fail_at:
+            raise RuntimeError("worker died")
+        return self.inner.transform(X)
+
+
+def test_failure_midway_removes_temp_and_keeps_target(tmp_path, files, fitted):
+    frame = read_table(files["csv"]).astype({"x": object})
+    frame.loc[450, "x"] = "oops"  # text in a numeric column, in the 5th chunk of 100
+    bad = tmp_path / "bad.csv"
+    frame.to_csv(bad, index=False)
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"previous result\n")
+    counting = CountingImputer(fitted)
+    with pytest.raises(InputDataError, match=r"'x'.*'oops'.*row 450"):
+        impute_file(bad, target, counting, chunk_rows=100, progress=False)
+    assert counting.calls == 5  # four chunks were imputed and written before the failure
+    assert target.read_bytes() == b"previous result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "out.csv"]
+
+
+def test_failure_midway_in_parquet_output(tmp_path, files, fitted):
+    target = tmp_path / "out.parquet"
+    counting = CountingImputer(fitted, fail_at=3)
+    with pytest.raises(RuntimeError, match="worker died"):
+        impute_file(files["parquet"], target, counting, chunk_rows=100, progress=False)
+    assert not target.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_progress_bar_goes_to_stderr(tmp_path, files, fitted, capsys):
+    impute_file(files["csv"], tmp_path / "o.csv", fitted, chunk_rows=200, progress=True)
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "rows" in captured.err and "600/600" in captured.err
