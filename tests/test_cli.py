@@ -124,3 +124,35 @@ def test_methods_lists_registry():
     assert result.exit_code == 0
     for name in ("reverse", "autoencoder", "knn", "missforest", "gain", "miwae"):
         assert name in result.output
+
+
+def test_impute_streaming_equals_in_memory(holes_csv, tmp_path):
+    path, _ = holes_csv
+    model = tmp_path / "model"
+    assert runner.invoke(app, ["fit", str(path), "--model", str(model), "-q", *FAST_FIT]).exit_code == 0
+    whole, streamed = tmp_path / "whole.csv", tmp_path / "streamed.csv"
+    args = ["--model", str(model), "-q", "--detect", "off"]
+    assert runner.invoke(app, ["impute", str(path), "-o", str(whole), *args]).exit_code == 0
+    result = runner.invoke(app, ["impute", str(path), "-o", str(streamed), "--chunk-rows", "17", *args])
+    assert result.exit_code == 0, result.output
+    assert streamed.read_bytes() == whole.read_bytes()
+
+
+def test_impute_bad_dask_spec(holes_csv, tmp_path):
+    path, _ = holes_csv
+    result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o.csv"), "--method", "mean", "--dask", "banana"])
+    assert result.exit_code == 2 and "banana" in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.slow
+def test_impute_on_local_dask_cluster_equals_single_process(holes_csv, tmp_path):
+    path, _ = holes_csv
+    model = tmp_path / "model"
+    assert runner.invoke(app, ["fit", str(path), "--model", str(model), "-q", *FAST_FIT]).exit_code == 0
+    whole, distributed = tmp_path / "whole.parquet", tmp_path / "dask.parquet"
+    args = ["--model", str(model), "-q", "--detect", "off"]
+    assert runner.invoke(app, ["impute", str(path), "-o", str(whole), *args]).exit_code == 0
+    result = runner.invoke(app, ["impute", str(path), "-o", str(distributed), "--dask", "local:2", *args])
+    assert result.exit_code == 0, result.output
+    assert pd.read_parquet(distributed).equals(pd.read_parquet(whole))

@@ -171,6 +171,15 @@ def impute(
     token: list[str] = typer.Option([], "--token", help="Extra value meaning 'missing' (repeatable)."),
     never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Random seed when fitting."),
+    chunk_rows: int | None = typer.Option(
+        None, "--chunk-rows", help="Stream the file in chunks of this many rows (files larger than memory)."
+    ),
+    fit_sample_rows: int = typer.Option(
+        200_000, "--fit-sample-rows", help="When streaming: fit on a reservoir sample of this many rows."
+    ),
+    dask: str | None = typer.Option(
+        None, "--dask", help="Run on Dask: local:N (N local workers) or tcp://host:port."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Fill every missing cell of DATA and write the result to --output."""
@@ -182,7 +191,8 @@ def impute(
         raise fail(f"unknown method {method!r}; choose one of {', '.join(available_imputers())}")
     if model is not None and method != "reverse":
         raise fail("--model holds a reverse-training model; leave --method out or use --method reverse")
-    frame = _read_for_imputation(data, detect, token, never, quiet)
+    if chunk_rows is not None and chunk_rows < 1:
+        raise fail("--chunk-rows must be a positive number of rows")
     if model is not None:
         imputer = ReverseImputer.load(model)
         imputer.set_params(verbose=not quiet)
@@ -190,11 +200,45 @@ def impute(
         params = {"random_state": seed} if "random_state" in get_imputer(method).get_params() else {}
         if method in ("reverse", "autoencoder"):
             params["verbose"] = not quiet
-        imputer = get_imputer(method, **params).fit(frame)
+        imputer = get_imputer(method, **params)
+    if chunk_rows is not None or dask is not None:
+        _impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet)
+        return
+    frame = _read_for_imputation(data, detect, token, never, quiet)
+    if model is None:
+        imputer.fit(frame)
     result = imputer.transform(frame)
     write_table(result, output)
     if not quiet:
         console.print(f"wrote {len(result)} rows to {output}", highlight=False)
+
+
+def _impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet) -> None:
+    """Streaming (``--chunk-rows``) or Dask (``--dask``) imputation of a file."""
+    from revimpute import scale
+
+    if detect != "off" and not quiet:
+        console.print(
+            "note: when streaming, only empty cells and pandas' standard NA tokens count as missing; "
+            "run `revimpute scan` first for disguised values",
+            highlight=False,
+        )
+    options = {"chunk_rows": chunk_rows or 100_000, "fit_sample_rows": fit_sample_rows,
+               "random_state": seed, "progress": not quiet}
+    if dask is None:
+        report = scale.impute_file(data, output, imputer, **options)
+    else:
+        client = scale.connect(dask)
+        try:
+            report = scale.impute_file_dask(data, output, imputer, client, **options)
+        finally:
+            client.close()
+    if not quiet:
+        console.print(
+            f"wrote {report.rows} rows to {output} in {report.chunks} chunks, {report.seconds:.1f} s "
+            f"({report.rows_per_second:,.0f} rows/s); fitted on {report.fitted_on}",
+            highlight=False,
+        )
 
 
 @command()
@@ -284,6 +328,93 @@ def _demo_mnist(band: str, limit: int | None, figure: str) -> None:
         out.print(f"figure written to {path}", highlight=False)
 
 # --- end of demo -------------------------------------------------------------------
+
+# --- bench: every imputer on real tables under simulated missingness (revimpute.bench.harness) ---
+
+
+def _bench_list(text: str | None, what: str, convert=str) -> list | None:
+    """Split a comma-separated option; None when not given."""
+    if text is None:
+        return None
+    items = [t.strip() for t in text.split(",") if t.strip()]
+    try:
+        return [convert(t) for t in items]
+    except ValueError:
+        raise fail(f"--{what} takes a comma-separated list, got {text!r}") from None
+
+
+@command()
+def bench(
+    datasets: str | None = typer.Option(None, "--datasets", help="Comma-separated tables (default: all)."),
+    methods: str | None = typer.Option(None, "--methods", help="Comma-separated imputers (default: all)."),
+    mechanisms: str | None = typer.Option(
+        None, "--mechanisms",
+        help="Comma-separated: mcar, mar, mnar_logistic, mnar_quantile, column_block (default: all five)."),
+    rates: str | None = typer.Option(None, "--rates", help="Comma-separated missing rates (default 0.1,0.3,0.5)."),
+    seeds: str | None = typer.Option(None, "--seeds", help="Comma-separated seeds (default 0,1,2)."),
+    quick: bool = typer.Option(False, "--quick", help="CI-sized run: iris and wine, seed 0, MCAR 0.2, fast methods."),
+    out: str = typer.Option("bench-results", "--out", help="Folder for the tables, plots, JSON and CSV."),
+    time_budget: float | None = typer.Option(
+        None, "--time-budget", help="Seconds per method and case before it is stopped (default 300; quick 60)."),
+    crosscheck: bool = typer.Option(False, "--crosscheck", help="Also run GAIN's published setting."),
+    resume: bool = typer.Option(False, "--resume", help="Keep the runs already in --out; run only the rest."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per finished run."),
+) -> None:
+    """Compare every imputer: remove cells by a mechanism, impute, score against the truth."""
+    import shlex
+
+    from revimpute.bench.harness import BenchConfig, BenchResults, quick_config, run_benchmark
+    from revimpute.bench.report import mean_ranks, summarise, write_outputs
+
+    config = quick_config() if quick else BenchConfig()
+    given = {
+        "datasets": _bench_list(datasets, "datasets"), "methods": _bench_list(methods, "methods"),
+        "mechanisms": _bench_list(mechanisms, "mechanisms"), "rates": _bench_list(rates, "rates", float),
+        "seeds": _bench_list(seeds, "seeds", int),
+    }
+    for name, value in given.items():
+        if value is not None:
+            setattr(config, name, value)
+    if time_budget is not None:
+        config.time_budget = time_budget
+    config.crosscheck = crosscheck
+    config.validate()
+    previous = BenchResults.load(out) if resume else None
+    words = ["revimpute", "bench"] + (["--quick"] if quick else [])
+    for flag, value in (("--datasets", datasets), ("--methods", methods), ("--mechanisms", mechanisms),
+                        ("--rates", rates), ("--seeds", seeds), ("--time-budget", time_budget)):
+        if value is not None:
+            words += [flag, f"{value:g}" if isinstance(value, float) else value]
+    words += (["--crosscheck"] if crosscheck else []) + ["--out", out]
+    command_line = shlex.join(words)
+    n_cases = len(config.cases())
+
+    def progress(record) -> None:
+        if quiet:
+            return
+        score = f"RMSE {record.rmse:.4f}" if record.status == "ok" else record.status
+        console.print(f"{record.dataset} {record.mechanism} {record.rate:g} seed {record.seed} "
+                      f"{record.method}: {score} ({record.seconds or 0:.1f} s)", highlight=False)
+
+    if not quiet:
+        console.print(f"{n_cases} cases x {len(config.methods)} methods; writing to {out}", highlight=False)
+    results = run_benchmark(config, previous=previous, command=command_line, on_record=progress,
+                            on_case=lambda r: write_outputs(r, out, plots=not quick))
+    write_outputs(results, out)
+    ranks = mean_ranks(summarise(results))
+    if not ranks.empty:
+        from rich.table import Table
+
+        table = Table(title="mean rank across cells (1 = best)")
+        for column in ("method", "RMSE", "downstream", "time", "cells finished"):
+            table.add_column(column)
+        for method, row in ranks.iterrows():
+            table.add_row(method, f"{row['rmse']:.2f}", f"{row['downstream']:.2f}", f"{row['seconds']:.2f}",
+                          f"{int(row['completed'])}/{int(row['cells'])}")
+        Console().print(table)
+    Console().print(f"report: {out}/report.md", highlight=False)
+
+# --- end of bench -------------------------------------------------------------------
 
 # --- end of commands ----------------------------------------------------------
 
