@@ -56,7 +56,9 @@ class ReverseImputer(BaseImputer):
         Bottleneck width; None means ``min(32, max(2, n_features))``.
     max_epochs : int, default=500
         Upper bound on training epochs (early stopping usually ends sooner).
-    batch_size : int, default=128
+    batch_size : int or None, default=None
+        Rows per training step; None means ``n_samples // 100`` clipped to
+        [128, 1024] (128 for tables up to 12,800 rows).
     learning_rate : float, default=1e-3
         Adam step size for training the network.
     corruption_rate : float, default=0.2
@@ -68,8 +70,10 @@ class ReverseImputer(BaseImputer):
         a plain autoencoder).
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
-    patience : int, default=50
-        Epochs without validation improvement before training stops.
+    patience : int or None, default=None
+        Epochs without validation improvement before training stops; None
+        means ``250_000 / n_samples`` clipped to [5, 50] (50 up to 5,000 rows):
+        a large table's epoch holds many more steps.
     reverse_steps : int, default=200
         Upper bound on optimisation steps per row; 0 gives the plain
         autoencoder pass.
@@ -152,12 +156,12 @@ class ReverseImputer(BaseImputer):
         "hidden_sizes": [tuple, list],
         "latent_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "corruption_rate": [Interval(numbers.Real, 0, 1, closed="left")],
         "corruption": [StrOptions(set(CORRUPTIONS))],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left")],
+        "patience": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "reverse_steps": [Interval(numbers.Integral, 0, None, closed="left")],
         "reverse_learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "reverse_loss": [StrOptions(set(LOSSES))],
@@ -183,12 +187,12 @@ class ReverseImputer(BaseImputer):
         hidden_sizes: tuple[int, ...] = (256, 128),
         latent_size: int | None = None,
         max_epochs: int = 500,
-        batch_size: int = 128,
+        batch_size: int | None = None,
         learning_rate: float = 1e-3,
         corruption_rate: float = 0.2,
         corruption: str = "cells",
         validation_fraction: float = 0.1,
-        patience: int = 50,
+        patience: int | None = None,
         reverse_steps: int = 200,
         reverse_learning_rate: float = 0.05,
         reverse_loss: str = "observed",
@@ -238,19 +242,21 @@ class ReverseImputer(BaseImputer):
         self.keep_empty_features = keep_empty_features
 
     # --- configuration --------------------------------------------------------
-    def training_config(self, n_features: int) -> TrainingConfig:
-        """The :class:`TrainingConfig` these parameters give for ``n_features`` columns."""
+    def training_config(self, n_features: int, n_samples: int) -> TrainingConfig:
+        """The :class:`TrainingConfig` these parameters give for a table of this size."""
         latent = self.latent_size or min(32, max(2, n_features))
+        batch_size = self.batch_size or int(np.clip(n_samples // 100, 128, 1024))
+        patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 50))
         return TrainingConfig(
             hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
             latent_size=int(latent),
             max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
+            batch_size=batch_size,
             learning_rate=self.learning_rate,
             corruption_rate=self.corruption_rate,
             corruption=self.corruption,
             validation_fraction=self.validation_fraction,
-            patience=self.patience,
+            patience=patience,
         )
 
     def reverse_config(self) -> ReverseConfig:
@@ -280,7 +286,7 @@ class ReverseImputer(BaseImputer):
         self.data_max_ = np.nanmax(observed_values, axis=0)
         scaled = self.scaler_.transform(np.where(missing, 0.0, X))
         observed = ~missing
-        config = self.training_config(X.shape[1])
+        config = self.training_config(X.shape[1], X.shape[0])
         device = _resolve_device(self.device)
         with progress_bar(self.verbose, "training", total=config.max_epochs, unit="epochs") as tick:
             self.model_, self.history_ = train_autoencoder(
