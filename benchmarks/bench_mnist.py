@@ -18,7 +18,13 @@ import torch
 
 from revimpute import __version__
 from revimpute.bench.mnist import load_mnist
-from revimpute.bench.mnist_experiment import MNIST_MODEL_PARAMS, mnist_model, run_corruption, save_figure
+from revimpute.bench.mnist_experiment import (
+    METHODS,
+    MNIST_MODEL_PARAMS,
+    mnist_model,
+    run_corruption,
+    save_figure,
+)
 
 
 def main() -> None:
@@ -27,6 +33,7 @@ def main() -> None:
     parser.add_argument("--bands", nargs="+", default=["top", "middle", "bottom"])
     parser.add_argument("--figures", default=None, help="folder for one PNG per band")
     parser.add_argument("--json", default=None, help="write all scores here")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), help=f"subset of {METHODS}")
     args = parser.parse_args()
     data = load_mnist()
     imputer, trained = mnist_model(train=data.train, verbose=False)
@@ -39,7 +46,7 @@ def main() -> None:
     runs = []
     for band in args.bands:
         start = time.perf_counter()
-        run = run_corruption(imputer, test, data.train, band)
+        run = run_corruption(imputer, test, data.train, band, methods=args.methods)
         runs.append(run.as_dict())
         print(f"\n### {band} band ({len(test)} test digits, {time.perf_counter() - start:.0f} s)\n")
         print("| method | acc. all pixels | acc. whole network output | acc. missing pixels | RMSE missing | seconds |")
