@@ -358,6 +358,8 @@ def bench(
         None, "--time-budget", help="Seconds per method and case before it is stopped (default 300; quick 60)."),
     crosscheck: bool = typer.Option(False, "--crosscheck", help="Also run GAIN's published setting."),
     resume: bool = typer.Option(False, "--resume", help="Keep the runs already in --out; run only the rest."),
+    rerun: str | None = typer.Option(
+        None, "--rerun", help="With --resume: comma-separated methods whose kept runs are run again."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No line per finished run."),
 ) -> None:
     """Compare every imputer: remove cells by a mechanism, impute, score against the truth."""
@@ -379,13 +381,20 @@ def bench(
         config.time_budget = time_budget
     config.crosscheck = crosscheck
     config.validate()
+    again = _bench_list(rerun, "rerun") or []
+    if again and not resume:
+        raise fail("--rerun needs --resume (it replaces runs kept from an earlier invocation)")
+    unknown = [m for m in again if m not in config.methods]
+    if unknown:
+        raise fail(f"--rerun names methods that are not run: {', '.join(unknown)}")
     previous = BenchResults.load(out) if resume else None
     words = ["revimpute", "bench"] + (["--quick"] if quick else [])
     for flag, value in (("--datasets", datasets), ("--methods", methods), ("--mechanisms", mechanisms),
                         ("--rates", rates), ("--seeds", seeds), ("--time-budget", time_budget)):
         if value is not None:
             words += [flag, f"{value:g}" if isinstance(value, float) else value]
-    words += (["--crosscheck"] if crosscheck else []) + ["--out", out]
+    words += (["--crosscheck"] if crosscheck else []) + ["--out", out] + (["--resume"] if resume else [])
+    words += ["--rerun", rerun] if rerun else []
     command_line = shlex.join(words)
     n_cases = len(config.cases())
 
@@ -398,7 +407,7 @@ def bench(
 
     if not quiet:
         console.print(f"{n_cases} cases x {len(config.methods)} methods; writing to {out}", highlight=False)
-    results = run_benchmark(config, previous=previous, command=command_line, on_record=progress,
+    results = run_benchmark(config, previous=previous, rerun=again, command=command_line, on_record=progress,
                             on_case=lambda r: write_outputs(r, out, plots=not quick))
     write_outputs(results, out)
     ranks = mean_ranks(summarise(results))
