@@ -37,6 +37,25 @@ def _csv_separator(path: str | os.PathLike) -> str:
     return "\t" if str(path).lower().endswith(".tsv") else ","
 
 
+def check_input_file(path: str | os.PathLike) -> tuple[Path, str]:
+    """Return ``(path, format)`` after checking the file exists and is not empty.
+
+    Raises
+    ------
+    InputDataError
+        Unknown extension, no such file, a folder, or an empty file.
+    """
+    path = Path(path)
+    fmt = table_format(path)
+    if not path.exists():
+        raise InputDataError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputDataError(f"{path}: is a folder, not a file")
+    if path.stat().st_size == 0:
+        raise InputDataError(f"{path}: the file is empty")
+    return path, fmt
+
+
 def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
@@ -55,14 +74,7 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
         If the file does not exist, is empty, has only a header, has ragged
         rows, is not valid UTF-8 text, or is not a valid Parquet file.
     """
-    path = Path(path)
-    fmt = table_format(path)
-    if not path.exists():
-        raise InputDataError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputDataError(f"{path}: is a folder, not a file")
-    if path.stat().st_size == 0:
-        raise InputDataError(f"{path}: the file is empty")
+    path, fmt = check_input_file(path)
     if fmt == "parquet":
         try:
             frame = pd.read_parquet(path)

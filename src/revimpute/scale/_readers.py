@@ -19,26 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from revimpute.exceptions import InputDataError
-from revimpute.io import table_format
 
-
-def check_input_file(path: str | os.PathLike) -> tuple[Path, str]:
-    """Return ``(path, format)`` after checking the file exists and is not empty.
-
-    Raises
-    ------
-    InputDataError
-        Unknown extension, no such file, a folder, or an empty file.
-    """
-    path = Path(path)
-    fmt = table_format(path)
-    if not path.exists():
-        raise InputDataError(f"{path}: no such file")
-    if path.is_dir():
-        raise InputDataError(f"{path}: is a folder, not a file")
-    if path.stat().st_size == 0:
-        raise InputDataError(f"{path}: the file is empty")
-    return path, fmt
 
 
 def csv_separator(path: str | os.PathLike) -> str:

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from revimpute.exceptions import InputDataError
-from revimpute.scale._readers import check_input_file, csv_chunks, open_parquet
+from revimpute.io import check_input_file
+from revimpute.scale._readers import csv_chunks, open_parquet
 
 #: The dtype pandas gives text columns ("str" in pandas 3, object before).
 TEXT_DTYPE = pd.Series(["a"]).dtype

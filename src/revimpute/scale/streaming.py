@@ -28,10 +28,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from revimpute.exceptions import RevimputeError
-from revimpute.io import atomic_path, table_format
+from revimpute.io import atomic_path, check_input_file, table_format
 from revimpute.reverse.row_noise import splitmix64
 from revimpute.scale._progress import bytes_progress, console, rows_progress
-from revimpute.scale._readers import check_input_file, csv_chunks, parquet_chunks
+from revimpute.scale._readers import csv_chunks, parquet_chunks
 from revimpute.scale._schema import TableSchema, conform, scan_table
 from revimpute.scale._writer import ChunkWriter
 
