@@ -156,3 +156,14 @@ def test_impute_on_local_dask_cluster_equals_single_process(holes_csv, tmp_path)
     result = runner.invoke(app, ["impute", str(path), "-o", str(distributed), "--dask", "local:2", *args])
     assert result.exit_code == 0, result.output
     assert pd.read_parquet(distributed).equals(pd.read_parquet(whole))
+
+
+def test_gzip_csv_output_round_trips(holes_csv, tmp_path):
+    from revimpute.io import read_table
+
+    path, df = holes_csv
+    out = tmp_path / "out.csv.gz"
+    result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--method", "mean", "-q"])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes()[:2] == b"\x1f\x8b"
+    assert read_table(out).shape == df.shape

@@ -8,6 +8,7 @@ leaves a half-written output file.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import os
 import tempfile
 from collections.abc import Iterator
@@ -90,8 +91,12 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
 
 
 def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
-    with open(path, "rb") as handle:
-        head = handle.read(65536)
+    opener = gzip.open if str(path).lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            head = handle.read(65536)
+    except gzip.BadGzipFile:
+        raise InputDataError(f"{path}: not a valid gzip file") from None
     if b"\x00" in head:
         raise InputDataError(f"{path}: binary data, not a text CSV file")
     kwargs: dict = {"sep": _csv_separator(path)}
@@ -142,4 +147,5 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
         if fmt == "parquet":
             frame.to_parquet(tmp)
         else:
-            frame.to_csv(tmp, index=False, sep=_csv_separator(path))
+            compression = "gzip" if str(path).lower().endswith(".gz") else None
+            frame.to_csv(tmp, index=False, sep=_csv_separator(path), compression=compression)
