@@ -78,11 +78,17 @@ def test_keep_empty_features():
     assert out.shape == X.shape and np.all(out[:, 2] == 0.0)
 
 
+def _with_text_cell(X, text):
+    frame = pd.DataFrame(X).astype(object)
+    frame.iloc[3, 2] = text
+    return frame
+
+
 @pytest.mark.parametrize(
     "make, match",
     [
         (lambda X: np.where(np.arange(X.size).reshape(X.shape) == 5, np.inf, X), "infinite"),
-        (lambda X: pd.DataFrame(X).astype(object).assign(**{"3": "abc"}), "text 'abc'"),
+        (lambda X: _with_text_cell(X, "abc"), "text 'abc'"),
         (lambda X: X[:0], "no rows|0 sample"),
     ],
     ids=["inf", "text", "zero-rows"],

@@ -103,20 +103,22 @@ def scan(
 
 def _read_for_imputation(data: str, detect: str, token: list[str], never: list[str], quiet: bool):
     """Read ``data``; unless ``detect`` is off, turn disguised missing values into NaN."""
-    from revimpute.io import read_table, table_format
+    from revimpute.io import read_table, table_format, typed_columns
 
+    is_csv = table_format(data) == "csv"
+    text = read_table(data, as_text=True) if is_csv else None
     if detect == "off":
-        return read_table(data)
+        frame = read_table(data)
+        return typed_columns(frame, text) if is_csv else frame
     from revimpute.detect import POLICIES, detect_missing
 
     if detect not in POLICIES:
         raise fail(f"--detect must be one of {', '.join(POLICIES)}, got {detect!r}")
-    as_text = table_format(data) == "csv"
-    frame = read_table(data, as_text=as_text)
+    frame = text if is_csv else read_table(data)
     result = detect_missing(frame, policy=detect, extra_tokens=token, never_flag=never)
     if not quiet:
         _print_treated_as_missing(result)
-    return result.cleaned
+    return typed_columns(result.cleaned, text) if is_csv else result.cleaned
 
 
 def _print_treated_as_missing(result) -> None:

@@ -14,12 +14,31 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from revimpute.exceptions import InputDataError
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
+
+
+def _parquet_types(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
+    """Integer and boolean Parquet columns with gaps as nullable ``Int64`` / ``boolean``
+    (pandas would give float64 and object)."""
+    for field in schema:
+        if field.name not in frame.columns:
+            continue
+        column = frame[field.name]
+        if not isinstance(column, pd.Series):
+            continue
+        if pa.types.is_integer(field.type) and pd.api.types.is_float_dtype(column.dtype):
+            frame[field.name] = column.astype("UInt64" if pa.types.is_unsigned_integer(field.type) else "Int64")
+        elif pa.types.is_boolean(field.type) and column.dtype == object:
+            frame[field.name] = column.astype("boolean")
+    return frame
 
 
 def table_format(path: str | os.PathLike) -> str:
@@ -79,8 +98,10 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
     if fmt == "parquet":
         try:
             frame = pd.read_parquet(path)
+            schema = pq.read_schema(path)
         except Exception as exc:  # pyarrow raises many types for bad files
             raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None
+        frame = _parquet_types(frame, schema)
     else:
         frame = _read_csv(path, as_text=as_text)
     if frame.shape[1] == 0:
@@ -88,6 +109,60 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
     if frame.shape[0] == 0:
         raise InputDataError(f"{path}: header only, the table has no rows")
     return frame
+
+
+_BOOLEAN_TEXT = {"true": True, "false": False}
+
+
+def _integral(values: pd.Series) -> bool:
+    observed = values.dropna().to_numpy(dtype=float)
+    return bool(len(observed)) and bool(
+        (observed == np.round(observed)).all() and (np.abs(observed) < 2**53).all()
+    )
+
+
+def typed_columns(frame: pd.DataFrame, text: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Give columns read from a file the types their values have, gaps or not.
+
+    pandas reads an integer column with gaps as float and a boolean or date
+    column as text. This returns a copy where
+
+    * a float column whose observed values are whole numbers, written without a
+      decimal point or exponent in ``text`` (the same file read as text; when
+      None, whole values suffice), becomes nullable ``Int64``;
+    * a text column holding only ``True``/``False`` (any case) becomes ``boolean``;
+    * a text column whose every observed value is an ISO 8601 date or date-time
+      becomes ``datetime64``.
+
+    Other columns are returned as they are.
+    """
+    out = frame.copy()
+    for j in range(frame.shape[1]):
+        series = frame.iloc[:, j]
+        observed = series.dropna()
+        if observed.empty:
+            continue
+        if pd.api.types.is_float_dtype(series.dtype):
+            if not _integral(series):
+                continue
+            if text is not None:
+                written = text.iloc[:, j].astype(str)[series.notna().to_numpy()]
+                if written.str.contains(r"[.eE]|inf|nan", case=False, regex=True).any():
+                    continue
+            out.isetitem(j, series.astype("Int64"))
+        elif pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+            if not all(isinstance(v, str) for v in observed):
+                continue
+            lowered = observed.str.strip().str.lower()
+            if lowered.isin(list(_BOOLEAN_TEXT)).all():
+                out.isetitem(j, series.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean"))
+                continue
+            if observed.str.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$").all():
+                try:
+                    out.isetitem(j, pd.to_datetime(series, format="ISO8601"))
+                except (ValueError, TypeError):
+                    continue
+    return out
 
 
 def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:

@@ -28,7 +28,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from revimpute.encode import NumericScaler
-from revimpute.exceptions import ModelFileError
+from revimpute.encode.table import TableEncoder
+from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.nn import MLPAutoencoder, TrainingHistory
 
 FORMAT = "revimpute-model"
@@ -94,6 +95,7 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             "seed": imputer.seed_,
             "n_features_in": int(imputer.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
+            "encoder": None if getattr(imputer, "encoder_", None) is None else imputer.encoder_.to_json(),
             "history": {
                 "train_loss": imputer.history_.train_loss,
                 "validation_loss": imputer.history_.validation_loss,
@@ -102,7 +104,13 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             },
             "weights_sha256": _sha256(tmp / WEIGHTS),
         }
-        (tmp / META).write_text(json.dumps(meta, indent=2))
+        try:
+            text = json.dumps(meta, indent=2)
+        except TypeError as exc:
+            raise InputDataError(
+                f"the model cannot be saved: a category value is not plain text or a number ({exc})"
+            ) from None
+        (tmp / META).write_text(text)
         if target.exists():
             backup = target.with_name(f".{target.name}.old")
             if backup.exists():
@@ -173,6 +181,15 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     imputer.scaler_ = NumericScaler.from_arrays(
         meta["scaling"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
     )
+    imputer.encoder_ = None
+    if meta.get("encoder") is not None:
+        try:
+            imputer.encoder_ = TableEncoder.from_json(
+                meta["encoder"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"{folder}: corrupt column encoding in {META} ({exc})") from None
+        imputer.scaler_ = imputer.encoder_.scaler_
     imputer.empty_features_ = tensors["empty_features"].numpy().astype(bool)
     imputer.data_min_ = tensors["data.min"].numpy()
     imputer.data_max_ = tensors["data.max"].numpy()
@@ -197,11 +214,15 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
         indicator._precomputed = False
         imputer.indicator_ = indicator
     n_kept = int((~imputer.empty_features_).sum())
+    n_numbers = n_kept
+    if imputer.encoder_ is not None:
+        n_kept = imputer.encoder_.layout_.n_units
+        n_numbers = len(imputer.encoder_.layout_.numeric_units)
     if (
         len(imputer.empty_features_) != imputer.n_features_in_
         or n_kept != model.n_features
-        or imputer.scaler_.center_.shape != (n_kept,)
-        or imputer.data_min_.shape != (n_kept,)
+        or imputer.scaler_.center_.shape != (n_numbers,)
+        or imputer.data_min_.shape != (n_numbers,)
     ):
         raise ModelFileError(f"{folder}: the column schema does not match the network")
     return imputer

@@ -5,14 +5,21 @@ from __future__ import annotations
 
 import copy
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
+from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_random_state
+from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from revimpute.encode import SCALINGS, NumericScaler
+from revimpute.encode.frames import is_frame, like_input, to_pandas
+from revimpute.encode.layout import UnitLayout
+from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
+from revimpute.exceptions import InputDataError
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, code_radius, train_autoencoder
@@ -35,6 +42,14 @@ def _resolve_device(device: str) -> torch.device:
 
 class ReverseImputer(BaseImputer):
     """Impute missing values by reverse training an autoencoder.
+
+    Works on numeric arrays and on pandas or polars DataFrames whose columns
+    may be numeric, integer, boolean, categorical/text or datetime (see
+    :class:`~revimpute.encode.table.TableEncoder`): categorical columns are
+    one-hot groups with a softmax head, booleans one unit with a sigmoid head;
+    a missing categorical cell is reverse-trained as free logits through a
+    softmax and decoded as its most probable category
+    (:meth:`impute_with_confidence` gives that probability).
 
     ``fit`` trains an MLP autoencoder on the data with holes (the loss counts
     observed cells only, and extra random masking teaches it to complete
@@ -106,8 +121,15 @@ class ReverseImputer(BaseImputer):
         of that and the network's one-pass fill — the lower squared error in
         every measurement so far (docs/method.md). ``"pass"``: the one-pass
         fill alone, no search (the seed's baseline).
-    scaling : {"standard", "minmax", "none"}, default="standard"
+    scaling : {"standard", "robust", "minmax", "none"}, default="standard"
         How numeric columns are scaled for the network.
+    max_categories : int, default=200
+        DataFrames: a text/categorical column with more distinct values is an
+        identifier (names, keys) and is left alone, with a warning.
+    handle_unknown : {"missing", "error"}, default="missing"
+        DataFrames: a category not seen at fit is treated as missing, imputed
+        and reported with a warning (``"missing"``), or rejected with an error
+        naming the column and value (``"error"``).
     chunk_size : int, default=4096
         Rows optimised together; bounds memory, never changes results.
     device : {"auto", "cpu", "cuda"}, default="cpu"
@@ -123,7 +145,11 @@ class ReverseImputer(BaseImputer):
     ----------
     model_ : MLPAutoencoder
         The trained network (frozen).
+    encoder_ : TableEncoder or None
+        How a DataFrame's columns map to the network's units (None when
+        fitted on an array).
     scaler_ : NumericScaler
+        Scaling of the numeric units.
     data_min_, data_max_ : ndarray of shape (n_features,)
         Observed range of each column at fit (table units).
     radius_ : float
@@ -133,6 +159,9 @@ class ReverseImputer(BaseImputer):
     history_ : TrainingHistory
     reverse_report_ : ReverseReport
         What the last ``transform`` did (rows, steps per row, converged rows).
+    unknown_categories_ : dict
+        Column -> categories met in the last ``transform`` that were not seen
+        at fit (treated as missing).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
@@ -174,6 +203,8 @@ class ReverseImputer(BaseImputer):
         "n_restarts": [Interval(numbers.Integral, 1, None, closed="left")],
         "estimate": [StrOptions(set(ESTIMATES))],
         "scaling": [StrOptions(set(SCALINGS))],
+        "max_categories": [Interval(numbers.Integral, 1, None, closed="left")],
+        "handle_unknown": [StrOptions(set(HANDLE_UNKNOWN))],
         "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
@@ -205,6 +236,8 @@ class ReverseImputer(BaseImputer):
         n_restarts: int = 1,
         estimate: str = "mean",
         scaling: str = "standard",
+        max_categories: int = 200,
+        handle_unknown: str = "missing",
         chunk_size: int = 4096,
         device: str = "cpu",
         random_state: Any = 0,
@@ -234,6 +267,8 @@ class ReverseImputer(BaseImputer):
         self.n_restarts = n_restarts
         self.estimate = estimate
         self.scaling = scaling
+        self.max_categories = max_categories
+        self.handle_unknown = handle_unknown
         self.chunk_size = chunk_size
         self.device = device
         self.random_state = random_state
@@ -247,16 +282,29 @@ class ReverseImputer(BaseImputer):
         latent = self.latent_size or min(32, max(2, n_features))
         batch_size = self.batch_size or int(np.clip(n_samples // 100, 128, 1024))
         patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 50))
+        max_epochs, learning_rate = self.max_epochs, self.learning_rate
+        schedule, min_gain = "constant", 0.0
+        if self.batch_size is None and batch_size > 128:
+            # A large table (over 12,800 rows): a budget of about 3 million row
+            # passes, the step size scaled with the batch (linear rule from 128
+            # rows), decayed by a cosine over the budget; early stopping counts
+            # only relative gains of 0.1%.
+            n_train = max(1.0, n_samples * (1 - self.validation_fraction))
+            max_epochs = int(min(self.max_epochs, max(10, np.ceil(3_000_000 / n_train))))
+            learning_rate = self.learning_rate * batch_size / 128
+            schedule, min_gain = "cosine", 1e-3
         return TrainingConfig(
             hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
             latent_size=int(latent),
-            max_epochs=self.max_epochs,
+            max_epochs=max_epochs,
             batch_size=batch_size,
-            learning_rate=self.learning_rate,
+            learning_rate=learning_rate,
             corruption_rate=self.corruption_rate,
             corruption=self.corruption,
             validation_fraction=self.validation_fraction,
             patience=patience,
+            lr_schedule=schedule,
+            min_relative_improvement=min_gain,
         )
 
     def reverse_config(self) -> ReverseConfig:
@@ -275,31 +323,29 @@ class ReverseImputer(BaseImputer):
             chunk_size=self.chunk_size,
         )
 
-    # --- hooks ----------------------------------------------------------------
-    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+    # --- training and reverse search on network units ------------------------------
+    def _train(self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None) -> None:
         rng = check_random_state(self.random_state)
         train_seed = int(rng.randint(0, 2**31 - 1))
         self.seed_ = int(rng.randint(0, 2**31 - 1))
-        self.scaler_ = NumericScaler(self.scaling).fit(X, missing)
-        observed_values = np.where(missing, np.nan, X)
-        self.data_min_ = np.nanmin(observed_values, axis=0)
-        self.data_max_ = np.nanmax(observed_values, axis=0)
-        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
-        observed = ~missing
-        config = self.training_config(X.shape[1], X.shape[0])
+        n_columns = layout.n_columns if layout is not None else units.shape[1]
+        config = self.training_config(n_columns, units.shape[0])
         device = _resolve_device(self.device)
         with progress_bar(self.verbose, "training", total=config.max_epochs, unit="epochs") as tick:
             self.model_, self.history_ = train_autoencoder(
-                scaled, observed, config, seed=train_seed, device=device,
+                units, observed, config, seed=train_seed, device=device,
                 progress=(lambda e, total, tl, vl: tick(1, f"loss {tl:.4f} val {vl:.4f}")),
+                layout=layout,
             )
-        self.radius_ = code_radius(self.model_, scaled, observed, device=device)
+        self.radius_ = code_radius(self.model_, units, observed, device=device)
         self.model_.to("cpu")
 
-    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+    def _reverse(
+        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+    ) -> np.ndarray:
         device = _resolve_device(self.device)
         model = self.model_ if device.type == "cpu" else copy.deepcopy(self.model_).to(device)
-        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
         n_rows = int(missing.any(axis=1).sum())
         with progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows") as tick:
             done = [0]
@@ -309,21 +355,163 @@ class ReverseImputer(BaseImputer):
                 done[0] = rows_done
 
             filled, self.reverse_report_ = reverse_impute(
-                model, scaled, missing, self.reverse_config(), self.radius_, self.seed_,
-                device=device, progress=advance, bounds=self.scaled_bounds(),
+                model, units, missing, self.reverse_config(), self.radius_, self.seed_,
+                device=device, progress=advance, bounds=bounds, layout=layout,
             )
+        return filled
+
+    # --- hooks of the numeric-array path ---------------------------------------------
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        self.encoder_ = None
+        self.scaler_ = NumericScaler(self.scaling).fit(X, missing)
+        observed_values = np.where(missing, np.nan, X)
+        self.data_min_ = np.nanmin(observed_values, axis=0)
+        self.data_max_ = np.nanmax(observed_values, axis=0)
+        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
+        self._train(scaled, ~missing, None)
+
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
+        filled = self._reverse(scaled, missing, None, self.scaled_bounds())
         return self.scaler_.inverse_transform(filled)
 
     def scaled_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """Observed per-column range in network units, or None when ``clip`` is off."""
+        """Observed range of every network unit, or None when ``clip`` is off.
+
+        Boolean and categorical units (free logits) have infinite limits.
+        """
         if not self.clip:
             return None
+        if self.encoder_ is not None:
+            return self.encoder_.unit_bounds()
         lower = self.scaler_.transform(self.data_min_[None, :])[0]
         upper = self.scaler_.transform(self.data_max_[None, :])[0]
         return lower, upper
 
+    # --- DataFrames (pandas or polars, any column types) ----------------------------
+    def fit(self, X: Any, y: Any = None) -> ReverseImputer:
+        """Train the autoencoder on ``X`` (cells with gaps are fine).
+
+        Parameters
+        ----------
+        X : array-like, pandas or polars DataFrame of shape (n_samples, n_features)
+            Numeric arrays, or DataFrames with numeric, integer, boolean,
+            categorical/text and datetime columns.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        if not is_frame(X):
+            return super().fit(X, y)
+        self._validate_params()
+        frame, _ = to_pandas(X)
+        if frame.shape[0] == 0:
+            raise InputDataError("the table has no rows; there is nothing to impute")
+        validate_data(self, frame, reset=True, skip_check_array=True)
+        encoder = TableEncoder(
+            self.scaling, self.max_categories, self.handle_unknown, self.missing_values,
+            self.keep_empty_features,
+        ).fit(frame)
+        encoded = encoder.encode(frame)
+        self.encoder_ = encoder
+        self.scaler_ = encoder.scaler_
+        numbers = [c for c in encoder.codes_ if c.encoded and c.kind.value in ("numeric", "integer", "datetime")]
+        self.data_min_ = np.array([c.low for c in numbers], dtype=np.float64)
+        self.data_max_ = np.array([c.high for c in numbers], dtype=np.float64)
+        self.empty_features_ = np.array([c.empty for c in encoder.codes_], dtype=bool)
+        self._train(encoded.values, ~encoded.missing, encoder.layout_)
+        if self.add_indicator:
+            self.indicator_ = MissingIndicator(error_on_new=False).fit(
+                np.where(encoded.cell_missing, np.nan, 0.0)
+            )
+        return self
+
+    def transform(self, X: Any) -> Any:
+        """Impute all missing cells of ``X``.
+
+        Parameters
+        ----------
+        X : array-like, pandas or polars DataFrame of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray or DataFrame
+            The same kind as ``X``, with every observed cell unchanged and no
+            missing cell left (identifier columns of a DataFrame stay as given).
+        """
+        check_is_fitted(self)
+        if getattr(self, "encoder_", None) is None:
+            return super().transform(X)
+        return self.impute_with_confidence(X)[0]
+
+    def impute_with_confidence(self, X: Any) -> tuple[Any, pd.DataFrame]:
+        """Impute ``X`` (fitted on a DataFrame) and say how sure each categorical choice is.
+
+        Returns
+        -------
+        imputed : DataFrame (pandas or polars, as given)
+            As :meth:`transform`.
+        confidence : pandas DataFrame of float, same shape and labels
+            For each imputed categorical or boolean cell, the probability of
+            the chosen value; NaN for observed and numeric cells.
+        """
+        check_is_fitted(self, "encoder_")
+        if self.encoder_ is None:
+            raise InputDataError("impute_with_confidence needs an imputer fitted on a DataFrame")
+        frame, schema = self._as_frame(X)
+        out, confidence = self._impute_frame(frame, search=True)
+        return like_input(out, schema), confidence
+
+    def _as_frame(self, X: Any) -> tuple[pd.DataFrame, Any]:
+        if is_frame(X):
+            frame, schema = to_pandas(X)
+            validate_data(self, frame, reset=False, skip_check_array=True)
+        else:
+            validate_data(self, X, reset=False, skip_check_array=True)
+            values = np.asarray(X, dtype=object) if not hasattr(X, "shape") else np.asarray(X)
+            if values.ndim != 2:
+                raise InputDataError(f"expected a 2-D table, got an array with {values.ndim} dimension(s)")
+            names = getattr(self, "feature_names_in_", None)
+            frame, schema = pd.DataFrame(values, columns=names), None
+        if frame.shape[0] == 0:
+            raise InputDataError("the table has no rows; there is nothing to impute")
+        return frame, schema
+
+    def _impute_frame(self, frame: pd.DataFrame, search: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+        encoded = self.encoder_.encode(frame)
+        self.unknown_categories_ = encoded.unknown
+        for label, values in encoded.unknown.items():
+            shown = ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
+            warnings.warn(
+                f"column {label!r} holds categories not seen at fit ({shown}); those cells are "
+                "treated as missing and imputed", UserWarning, stacklevel=3,
+            )
+        layout = self.encoder_.layout_
+        if not encoded.missing.any():
+            filled = encoded.values
+        elif search:
+            filled = self._reverse(encoded.values, encoded.missing, layout, self.scaled_bounds())
+        else:
+            filled = one_pass(self.model_, encoded.values, encoded.missing, layout=layout)
+            bounds = self.scaled_bounds()
+            if bounds is not None:
+                filled = np.clip(filled, bounds[0], bounds[1])
+        out, confidence = self.encoder_.decode(frame, filled, encoded.cell_missing)
+        if self.add_indicator:
+            flags = self.indicator_.transform(np.where(encoded.cell_missing, np.nan, 0.0))
+            names = self.get_feature_names_out()[frame.shape[1]:]
+            for k, name in enumerate(names):
+                out[name] = flags[:, k].astype(bool)
+        return out, confidence
+
     def impute_pass(self, X: Any) -> Any:
         """Impute with the network's one forward pass (the seed's baseline)."""
+        check_is_fitted(self)
+        if self.encoder_ is not None:
+            frame, schema = self._as_frame(X)
+            return like_input(self._impute_frame(frame, search=False)[0], schema)
         values, missing, info = self._check_input(X, reset=False)
         keep = ~self.empty_features_
         scaled = self.scaler_.transform(np.where(missing[:, keep], 0.0, values[:, keep]))

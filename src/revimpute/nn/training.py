@@ -17,7 +17,9 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from revimpute.encode.layout import UnitLayout
 from revimpute.nn.autoencoder import MLPAutoencoder
+from revimpute.nn.heads import Heads
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,13 @@ class TrainingConfig:
     corruption: str = "cells"
     validation_fraction: float = 0.1
     patience: int = 20
+    #: "constant", or "cosine": the learning rate decays per epoch from
+    #: ``learning_rate`` towards 0 at ``max_epochs`` (a fixed budget of epochs).
+    lr_schedule: str = "constant"
+    #: An epoch counts as progress (resets ``patience``) only when the held-out
+    #: loss is below ``(1 - min_relative_improvement)`` times the last loss that
+    #: counted; the best weights are kept whatever the size of the gain.
+    min_relative_improvement: float = 0.0
 
 
 @dataclass
@@ -54,6 +63,7 @@ def masked_mse(recon: Tensor, target: Tensor, weight: Tensor) -> Tensor:
 
 
 CORRUPTIONS = ("cells", "runs", "mixed", "none")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 def _hidden_runs(shape: tuple[int, int], rate: float, generator: torch.Generator) -> Tensor:
@@ -94,6 +104,18 @@ def _corrupt(
     return observed * ~hidden
 
 
+def _corrupt_columns(
+    observed: Tensor, config: TrainingConfig, generator: torch.Generator,
+    first_units: Tensor | None, column_of_unit: Tensor | None,
+) -> Tensor:
+    """Visible mask over the units: cells are hidden per column (a categorical
+    group is hidden whole), then spread over the column's units."""
+    if first_units is None:
+        return _corrupt(observed, config.corruption_rate, generator, config.corruption)
+    visible = _corrupt(observed[:, first_units], config.corruption_rate, generator, config.corruption)
+    return visible[:, column_of_unit]
+
+
 def init_parameters(model: torch.nn.Module, generator: torch.Generator) -> None:
     """Re-draw every ``nn.Linear`` as PyTorch's default init, from ``generator``.
 
@@ -115,6 +137,7 @@ def train_autoencoder(
     seed: int,
     progress=None,
     device: str | torch.device = "cpu",
+    layout: UnitLayout | None = None,
 ) -> tuple[MLPAutoencoder, TrainingHistory]:
     """Train an :class:`MLPAutoencoder` on scaled data with holes.
 
@@ -131,6 +154,10 @@ def train_autoencoder(
         Called after each epoch (used for progress bars).
     device : str or torch.device, default="cpu"
         Where the network trains; random draws stay on the CPU generator.
+    layout : UnitLayout or None
+        Unit structure of a mixed table (booleans and categorical groups get
+        their own heads and losses; training hides whole columns); None means
+        every unit is a numeric column.
 
     Returns
     -------
@@ -149,7 +176,12 @@ def train_autoencoder(
     order = torch.randperm(n_samples, generator=generator)
     val_idx, train_idx = order[:n_val], order[n_val:]
     x_val, obs_val = x_all[val_idx], obs_all[val_idx]
-    visible_val = _corrupt(obs_val.cpu(), config.corruption_rate, generator, config.corruption).to(device)
+    heads = Heads(layout, device)
+    first_units = column_of_unit = None
+    if layout is not None and layout.n_columns != layout.n_units:
+        first_units = torch.as_tensor(layout.first_units())
+        column_of_unit = torch.as_tensor(layout.column_of_unit)
+    visible_val = _corrupt_columns(obs_val.cpu(), config, generator, first_units, column_of_unit).to(device)
 
     model = MLPAutoencoder(
         n_features, config.hidden_sizes, config.latent_size, config.mask_channel
@@ -164,18 +196,24 @@ def train_autoencoder(
     best_state = copy.deepcopy(model.state_dict())
     best_score = math.inf
     epochs_without_gain = 0
+    progress_score = math.inf  # the last held-out loss that counted as progress
     batch_size = max(1, min(config.batch_size, len(train_idx)))
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
 
     for epoch in range(config.max_epochs):
+        if config.lr_schedule == "cosine":
+            for group in optimizer.param_groups:
+                group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
         model.train()
         perm = train_idx[torch.randperm(len(train_idx), generator=generator)]
         total, count = 0.0, 0
         for start in range(0, len(perm), batch_size):
             idx = perm[start : start + batch_size]
             xb, ob = x_all[idx], obs_all[idx]
-            visible = _corrupt(ob.cpu(), config.corruption_rate, generator, config.corruption).to(device)
+            visible = _corrupt_columns(ob.cpu(), config, generator, first_units, column_of_unit).to(device)
             recon, _ = model(xb, visible)
-            loss = masked_mse(recon, xb, ob)
+            loss = heads.mean_loss(recon, xb, ob)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -191,7 +229,7 @@ def train_autoencoder(
                 # score the hidden cells: that is the imputation task
                 hidden = obs_val * (1 - visible_val)
                 weight = hidden if float(hidden.sum()) > 0 else obs_val
-                score = float(masked_mse(recon, x_val, weight))
+                score = float(heads.mean_loss(recon, x_val, weight))
         else:
             score = train_loss
         history.validation_loss.append(score)
@@ -202,6 +240,8 @@ def train_autoencoder(
             best_score = score
             best_state = copy.deepcopy(model.state_dict())
             history.best_epoch = epoch
+        if score < progress_score * (1 - config.min_relative_improvement) - 1e-7:
+            progress_score = score
             epochs_without_gain = 0
         else:
             epochs_without_gain += 1

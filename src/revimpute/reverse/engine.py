@@ -18,6 +18,13 @@ completed row:
 * a final clean-up pass through the autoencoder whose output fills only the
   missing cells.
 
+Mixed tables (:class:`~revimpute.encode.layout.UnitLayout`): a missing
+categorical cell is a vector of free logits fed to the network through a
+softmax (a relaxed one-hot), a missing boolean a free logit through a sigmoid;
+observed categorical and boolean cells are scored by cross-entropy
+(:mod:`revimpute.nn.heads`). Results come back in the network's input space:
+probabilities for those cells.
+
 The result is the *mode* estimate: a sharp, likely row. ``estimate="mean"``
 averages it with the network's one-pass fill (which approximates the
 conditional mean under the training masks); ``estimate="pass"`` returns the
@@ -36,7 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from revimpute.encode.layout import UnitLayout
 from revimpute.nn.autoencoder import MLPAutoencoder
+from revimpute.nn.heads import Heads
 from revimpute.reverse.row_noise import dropout_keep, row_keys, splitmix64, uniform_for_step
 
 LOSSES = ("all", "observed", "heldout")
@@ -87,25 +96,34 @@ def _to_tensors(X: np.ndarray, missing: np.ndarray, device: torch.device):
 
 
 def one_pass(
-    model: MLPAutoencoder, X: np.ndarray, missing: np.ndarray, device: str | torch.device = "cpu"
+    model: MLPAutoencoder,
+    X: np.ndarray,
+    missing: np.ndarray,
+    device: str | torch.device = "cpu",
+    layout: UnitLayout | None = None,
 ) -> np.ndarray:
     """The autoencoder's one-pass fill: missing cells hidden, output fills them.
 
-    Returns a float32 array equal to ``X`` on observed cells.
+    Returns a float32 array equal to ``X`` on observed cells (probabilities in
+    the boolean and categorical units of a mixed ``layout``).
     """
     device = torch.device(device)
+    heads = Heads(layout, device)
     x, miss = _to_tensors(X, missing, device)
     with torch.no_grad():
         recon, _ = model(x, (~miss).float(), batch_invariant=True)
-        filled = torch.where(miss, recon, x)
+        filled = torch.where(miss, heads.activate(recon), x)
     return filled.cpu().numpy()
 
 
-def cleanup_pass(model: MLPAutoencoder, filled: torch.Tensor, missing: torch.Tensor) -> torch.Tensor:
+def cleanup_pass(
+    model: MLPAutoencoder, filled: torch.Tensor, missing: torch.Tensor, heads: Heads | None = None
+) -> torch.Tensor:
     """Pass completed rows once more through the network; its output fills the missing cells."""
+    heads = heads or Heads(None)
     with torch.no_grad():
         cleaned, _ = model(filled, torch.ones_like(filled), batch_invariant=True)
-        return torch.where(missing, cleaned, filled)
+        return torch.where(missing, heads.activate(cleaned), filled)
 
 
 def _search(
@@ -117,9 +135,17 @@ def _search(
     config: ReverseConfig,
     radius: float,
     bounds: tuple[torch.Tensor, torch.Tensor] | None = None,
+    heads: Heads | None = None,
+    layout: UnitLayout | None = None,
 ) -> tuple[torch.Tensor, np.ndarray, int]:
-    """Optimise the missing cells of every row of a chunk; return the filled rows."""
-    n_rows, n_cols = x_obs.shape
+    """Optimise the missing cells of every row of a chunk.
+
+    Returns the free parameters (logits for boolean and categorical units),
+    the steps each row took and the number of rows that converged.
+    """
+    heads = heads or Heads(None)
+    n_rows, n_units = x_obs.shape
+    n_cols = layout.n_columns if layout is not None else n_units
     device = x_obs.device
     u = start.clone()
     adam_m = torch.zeros_like(u)
@@ -140,8 +166,10 @@ def _search(
         steps_done[act_np] += 1
         miss_a = miss[active]
         u_a = u[active].clone().requires_grad_(True)
-        x_a = torch.where(miss_a, u_a, x_obs[active])
+        x_a = torch.where(miss_a, heads.activate(u_a), x_obs[active])
         keep = dropout_keep(keys[act_np], step, n_cols, config.input_dropout)
+        if layout is not None:
+            keep = layout.expand(keep)  # a categorical group is dropped whole
         visible = torch.from_numpy(keep.astype(np.float32)).to(device)
         if config.loss == "heldout":
             # hide observed cells only; score the network on the hidden ones
@@ -154,7 +182,8 @@ def _search(
         else:
             weight = weight_obs[active]
         recon, z = model(x_a, visible, batch_invariant=True)
-        per_row = ((recon - x_a) ** 2 * weight).sum(dim=1) / weight.sum(dim=1).clamp_min(1.0)
+        total_loss, n_cells = heads.row_loss(recon, x_a, weight)
+        per_row = total_loss / n_cells.clamp_min(1.0)
         if config.sphere_weight > 0:
             per_row = per_row + config.sphere_weight * (z.norm(dim=1) - radius) ** 2
         (grad,) = torch.autograd.grad(per_row.sum(), u_a)
@@ -195,6 +224,7 @@ def reverse_impute(
     device: str | torch.device = "cpu",
     progress: Callable[[int, int], None] | None = None,
     bounds: tuple[np.ndarray, np.ndarray] | None = None,
+    layout: UnitLayout | None = None,
 ) -> tuple[np.ndarray, ReverseReport]:
     """Fill the missing cells of ``X`` by reverse training.
 
@@ -215,11 +245,15 @@ def reverse_impute(
     bounds : (lower, upper) arrays of shape (d,) or None
         Per-column limits (scaled units) for the missing cells: the search
         projects onto them after every step and the result is clipped to them.
+        Use infinite limits for boolean and categorical units.
+    layout : UnitLayout or None
+        Unit structure of a mixed table; None: every unit is a numeric column.
 
     Returns
     -------
     filled : ndarray of float32, shape (n, d)
-        ``X`` with the missing cells filled (observed cells as given).
+        ``X`` with the missing cells filled (observed cells as given);
+        probabilities in boolean and categorical units.
     report : ReverseReport
     """
     if config.loss not in LOSSES:
@@ -228,6 +262,7 @@ def reverse_impute(
         raise ValueError(f"estimate must be one of {ESTIMATES}, got {config.estimate!r}")
     search = config.max_steps > 0 and config.estimate != "pass"
     device = torch.device(device)
+    heads = Heads(layout, device)
     X = np.asarray(X, dtype=np.float32)
     missing = np.asarray(missing, dtype=bool)
     filled = np.where(missing, np.float32(0), X).astype(np.float32)
@@ -243,7 +278,8 @@ def reverse_impute(
         x_obs, miss = _to_tensors(Xc, Mc, device)
         with torch.no_grad():
             recon, _ = model(x_obs, (~miss).float(), batch_invariant=True)
-            start = torch.where(miss, recon, x_obs)
+            start = torch.where(miss, recon, x_obs)  # free parameters: logits where not numeric
+            start_filled = torch.where(miss, heads.activate(recon), x_obs)
         keys = row_keys(Xc, Mc, seed)
         total = torch.zeros_like(start)
         steps_sum = np.zeros(len(rows), dtype=np.int64)
@@ -258,17 +294,19 @@ def reverse_impute(
                 noise_t = torch.from_numpy(noise.astype(np.float32)).to(device)
                 init = torch.where(miss, start + config.restart_noise * noise_t, start)
             if search:
-                result, steps, conv = _search(model, x_obs, miss, init, rkeys, config, radius, bounds_t)
+                init, steps, conv = _search(
+                    model, x_obs, miss, init, rkeys, config, radius, bounds_t, heads, layout
+                )
                 steps_sum += steps
                 converged += conv
-            else:
-                result = init
+            with torch.no_grad():
+                result = torch.where(miss, heads.activate(init), x_obs)
             if config.cleanup and search:
-                result = cleanup_pass(model, result, miss)
+                result = cleanup_pass(model, result, miss, heads)
             total = total + result
         result = total / max(1, config.n_restarts)
         if search and config.estimate == "mean":
-            result = 0.5 * (result + start)
+            result = 0.5 * (result + start_filled)
         if bounds_t is not None:
             result = torch.minimum(torch.maximum(result, bounds_t[0]), bounds_t[1])
         out = torch.where(miss, result, x_obs)

@@ -172,13 +172,14 @@ def _scan_parquet(path: Path) -> TableSchema:
     data_fields = [name for name in schema.names if name not in index_fields]
     field_of = dict(zip(empty.columns, data_fields))
     dtypes = dict(empty.dtypes.items())
-    # numpy int and bool columns become float64 / object in pandas where they hold nulls
+    # int and bool columns with nulls: nullable Int64 / UInt64 / boolean, as read_table gives
     check = [field_of[label] for label, dt in dtypes.items()
              if isinstance(dt, np.dtype) and dt.kind in "iub"]
     with_nulls = _parquet_null_fields(pf, check) if check else set()
+    nullable = {"b": pd.BooleanDtype(), "i": pd.Int64Dtype(), "u": pd.UInt64Dtype()}
     for label, dt in dtypes.items():
         if field_of[label] in with_nulls:
-            dtypes[label] = np.dtype(object) if dt.kind == "b" else np.dtype(np.float64)
+            dtypes[label] = nullable[dt.kind]
     return TableSchema(
         path, "parquet", dtypes, n_rows, range_start=start, range_step=step, range_name=name
     )

@@ -146,17 +146,38 @@ def _active_client() -> Client | None:
         return None
 
 
-def _probe_frame(meta: pd.DataFrame) -> pd.DataFrame:
-    """One fully observed row with the dtypes of ``meta`` (zeros, False, "0")."""
+def _probe_value(dtype: Any, code: Any) -> Any:
+    """A valid observed value for a column: from the fitted encoder when there is one."""
+    if code is not None and not code.empty:
+        kind = code.kind.value
+        if kind == "boolean":
+            return False
+        if kind == "categorical":
+            return code.categories[0]
+        if kind == "datetime":
+            stamp = pd.Timestamp(code.low, unit="s")
+            return stamp.tz_localize("UTC").tz_convert(code.timezone) if code.timezone else stamp
+        if kind in ("numeric", "integer"):
+            return 0
+        return None  # identifiers are left alone
+    if pd.api.types.is_bool_dtype(dtype):
+        return False
+    if pd.api.types.is_numeric_dtype(dtype):
+        return 0
+    return "0"
+
+
+def _probe_frame(meta: pd.DataFrame, imputer: Any = None) -> pd.DataFrame:
+    """One fully observed row with the dtypes of ``meta`` (zeros, False, a known category)."""
+    encoder = getattr(imputer, "encoder_", None)
     data = {}
     for j, dtype in enumerate(meta.dtypes):
-        if pd.api.types.is_bool_dtype(dtype):
-            value: Any = False
-        elif pd.api.types.is_numeric_dtype(dtype):
-            value = 0
-        else:
-            value = "0"
-        data[j] = pd.Series([value], dtype=dtype)
+        code = encoder.codes_[j] if encoder is not None and j < len(encoder.codes_) else None
+        value = _probe_value(dtype, code)
+        try:
+            data[j] = pd.Series([value], dtype=dtype)
+        except (TypeError, ValueError):  # e.g. a number for a column read as text
+            data[j] = pd.Series([str(value)], dtype=dtype)
     probe = pd.DataFrame(data)
     probe.columns = meta.columns
     return probe
@@ -169,7 +190,7 @@ def _output_meta(meta: pd.DataFrame, imputer: Any) -> pd.DataFrame:
     so column names and dtypes (indicator columns too) are exactly those of
     the real partitions.
     """
-    out = transform_chunk(imputer, _probe_frame(meta)).iloc[:0]
+    out = transform_chunk(imputer, _probe_frame(meta, imputer)).iloc[:0]
     out.index = meta.index[:0]
     return out
 
