@@ -14,6 +14,9 @@
 #     benchmarks/run_full_benchmark.sh [OUT_DIR]
 # After a change to our method, run only ours again (the peers' runs are kept):
 #     SEED_STAGES=0,1,2 RERUN=reverse,autoencoder benchmarks/run_full_benchmark.sh
+# The rate sweep behind benchmarks/results/rate_sweep (about 35 minutes):
+#     DATASETS=wine MECHANISMS=mcar,mnar_logistic RATES=0.1,0.3,0.5 SEED_STAGES=0,1,2 CROSSCHECK=0 \
+#         benchmarks/run_full_benchmark.sh benchmarks/results/rate_sweep
 # The larger grid (all mechanisms and rates; many hours on 2 cores):
 #     RATES=0.1,0.3,0.5 MECHANISMS=mcar,mar,mnar_logistic,mnar_quantile,column_block \
 #         benchmarks/run_full_benchmark.sh
@@ -26,6 +29,11 @@ RATES="${RATES:-0.3}"
 SEED_STAGES="${SEED_STAGES:-0 0,1,2}"
 TIME_BUDGET="${TIME_BUDGET:-300}"
 RERUN="${RERUN:-}"
+CROSSCHECK="${CROSSCHECK:-1}"
+extra=()
+if [[ "$CROSSCHECK" == 1 ]]; then
+    extra+=(--crosscheck)
+fi
 
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -45,8 +53,7 @@ for seeds in $SEED_STAGES; do
             --rates "$RATES" \
             --seeds "$seeds" \
             --time-budget "$TIME_BUDGET" \
-            --crosscheck \
             --out "$OUT" \
-            "${resume[@]}"
+            "${extra[@]}" "${resume[@]}"
     )
 done

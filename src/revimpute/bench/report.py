@@ -302,6 +302,8 @@ def _crosscheck_section(results: BenchResults) -> list[str]:
                  & (frame["rate"] == c.rate) & (frame["seed"] == c.seed)]
     if part.empty:
         return []
+    order = _method_order(part, results.config.get("methods"))
+    part = part.assign(_m=part["method"].map({m: i for i, m in enumerate(order)})).sort_values("_m", kind="stable")
     rows = []
     for _, r in part.iterrows():
         rmse = f"{r['rmse']:.4f}" if r["status"] == "ok" else r["status"]
