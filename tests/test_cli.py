@@ -167,3 +167,44 @@ def test_gzip_csv_output_round_trips(holes_csv, tmp_path):
     assert result.exit_code == 0, result.output
     assert out.read_bytes()[:2] == b"\x1f\x8b"
     assert read_table(out).shape == df.shape
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
+    rng = np.random.default_rng(0)
+    n = 150
+    size = rng.normal(size=n)
+    frame = pd.DataFrame({
+        "size": size.round(3),
+        "kind": np.where(size > 0, "big", "small"),
+        "count": (3 * size + 10).round().astype(int),
+        "flag": size > 0.5,
+        "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n) % 20, unit="D"),
+    })
+    holed = frame.astype({"count": "Int64", "flag": "boolean"})
+    for j, column in enumerate(holed.columns):
+        series = holed[column].copy()
+        series[rng.random(n) < 0.15] = None
+        holed[column] = series
+    source = tmp_path / f"in{suffix}"
+    holed.to_csv(source, index=False) if suffix == ".csv" else holed.to_parquet(source)
+    out, model = tmp_path / f"out{suffix}", tmp_path / "model"
+    result = runner.invoke(app, ["fit", str(source), "-m", str(model), "-q", *FAST_FIT])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["impute", str(source), "-o", str(out), "-m", str(model), "-q"])
+    assert result.exit_code == 0, result.output
+    if suffix == ".csv":
+        text = out.read_text().splitlines()
+        assert text[0] == "size,kind,count,flag,day"
+        cells = [line.split(",") for line in text[1:]]
+        assert all(c[2].lstrip("-").isdigit() for c in cells)  # integers, not 12.0
+        assert {c[3] for c in cells} <= {"True", "False"}
+        assert all(len(c[4]) == 10 for c in cells)  # dates stay dates
+        assert {c[1] for c in cells} <= {"big", "small"}
+    else:
+        repaired = pd.read_parquet(out)
+        assert pd.api.types.is_integer_dtype(repaired["count"].dtype)
+        assert pd.api.types.is_bool_dtype(repaired["flag"].dtype)
+        assert pd.api.types.is_datetime64_any_dtype(repaired["day"].dtype)
+        assert set(repaired["kind"]) <= {"big", "small"}
+        assert not repaired.isna().any().any()

@@ -118,7 +118,29 @@ def _read_for_imputation(data: str, detect: str, token: list[str], never: list[s
     result = detect_missing(frame, policy=detect, extra_tokens=token, never_flag=never)
     if not quiet:
         _print_treated_as_missing(result)
-    return typed_columns(result.cleaned, text) if is_csv else result.cleaned
+    if is_csv:
+        return typed_columns(result.cleaned, text)
+    return _restore_types(result.cleaned, frame)
+
+
+def _restore_types(cleaned, original):
+    """Give integer, boolean, datetime and category columns back their file's type
+    (the detector works on numbers and text; a Parquet file says what each column is)."""
+    import pandas as pd
+
+    out = cleaned.copy()
+    for j, dtype in enumerate(original.dtypes):
+        keep = (pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+                or pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype))
+        if not keep or out.dtypes.iloc[j] == dtype:
+            continue
+        if not pd.api.types.is_extension_array_dtype(dtype) and out.iloc[:, j].isna().any():
+            dtype = {"i": "Int64", "u": "UInt64", "b": "boolean"}.get(getattr(dtype, "kind", ""), dtype)
+        try:
+            out.isetitem(j, out.iloc[:, j].astype(dtype))
+        except (TypeError, ValueError):
+            continue  # the detector changed the values themselves: keep its column
+    return out
 
 
 def _print_treated_as_missing(result) -> None:
