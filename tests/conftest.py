@@ -12,7 +12,7 @@ from revimpute import ReverseImputer
 # Tests share two cores; keep torch from oversubscribing them.
 torch.set_num_threads(1)
 
-FAST = dict(hidden_sizes=(32, 16), latent_size=4, max_epochs=30, patience=10, reverse_steps=30)
+FAST = dict(hidden_sizes=(32, 16), latent_size=4, max_epochs=30, patience=10, reverse_steps=30, n_models=1)
 
 
 def low_rank_data(n: int = 300, d: int = 8, rank: int = 2, seed: int = 0) -> np.ndarray:

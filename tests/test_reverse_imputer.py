@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import torch
 import pandas as pd
 import pytest
 from sklearn.model_selection import GridSearchCV
@@ -216,3 +217,35 @@ def test_verbose_progress_goes_to_stderr(holed, capsys):
     ReverseImputer(**{**FAST, "max_epochs": 3, "verbose": True}).fit(Xh).transform(Xh[:20])
     captured = capsys.readouterr()
     assert captured.out == ""
+
+
+def test_ensemble_averages_its_networks_and_survives_save_load(holed, tmp_path):
+    import copy
+
+    X, Xh, mask = holed
+    imputer = ReverseImputer(**{**FAST, "n_models": 3}).fit(Xh)
+    assert len(imputer.models_) == len(imputer.radii_) == len(imputer.histories_) == 3
+    first = [p.detach().clone() for p in imputer.models_[0].parameters()]
+    assert not all(torch.equal(a, b) for a, b in zip(first, imputer.models_[1].parameters()))
+    out = imputer.transform(Xh)
+    singles = []
+    for k in range(3):
+        alone = copy.copy(imputer)
+        alone.models_, alone.radii_ = [imputer.models_[k]], [imputer.radii_[k]]
+        alone.seed_ = imputer._model_seeds()[k]
+        singles.append(alone.transform(Xh))
+    assert np.allclose(out, np.mean(singles, axis=0), rtol=0, atol=1e-5)
+    assert np.array_equal(out[~mask], Xh[~mask])
+    rows = [3, 50, 199]
+    assert np.array_equal(imputer.transform(Xh[rows]), out[rows])  # still row-independent
+    imputer.save(tmp_path / "ensemble")
+    loaded = ReverseImputer.load(tmp_path / "ensemble")
+    assert len(loaded.models_) == 3 and np.array_equal(loaded.transform(Xh), out)
+
+
+def test_auto_model_count_follows_table_size():
+    imputer = ReverseImputer()
+    assert imputer.model_count(569, 30) == 5
+    assert imputer.model_count(100_000, 30) == 1
+    assert imputer.model_count(60_000, 784) == 1
+    assert ReverseImputer(n_models=2).model_count(10, 2) == 2

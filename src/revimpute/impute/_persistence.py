@@ -70,7 +70,13 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     tmp.chmod(0o755)
     try:
-        tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in imputer.model_.state_dict().items()}
+        models = getattr(imputer, "models_", [imputer.model_])
+        tensors = {}
+        for index, network in enumerate(models):
+            prefix = "model." if index == 0 else f"models.{index}."
+            tensors.update(
+                {f"{prefix}{k}": v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
+            )
         tensors["scaler.center"] = torch.from_numpy(imputer.scaler_.center_.copy())
         tensors["scaler.scale"] = torch.from_numpy(imputer.scaler_.scale_.copy())
         tensors["empty_features"] = torch.from_numpy(imputer.empty_features_.astype(np.uint8))
@@ -92,6 +98,7 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             "architecture": imputer.model_.config(),
             "scaling": imputer.scaler_.method,
             "radius": imputer.radius_,
+            "radii": [float(r) for r in getattr(imputer, "radii_", [imputer.radius_])],
             "seed": imputer.seed_,
             "n_features_in": int(imputer.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
@@ -102,6 +109,11 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
                 "best_epoch": imputer.history_.best_epoch,
                 "stopped_early": imputer.history_.stopped_early,
             },
+            "histories": [
+                {"train_loss": h.train_loss, "validation_loss": h.validation_loss,
+                 "best_epoch": h.best_epoch, "stopped_early": h.stopped_early}
+                for h in getattr(imputer, "histories_", [imputer.history_])
+            ],
             "weights_sha256": _sha256(tmp / WEIGHTS),
         }
         try:
@@ -172,11 +184,24 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
         )
         state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
         model.load_state_dict(state, strict=True)
+        radii = [float(r) for r in meta.get("radii", [meta["radius"]])]
+        models = [model]
+        for index in range(1, len(radii)):
+            prefix = f"models.{index}."
+            extra = MLPAutoencoder(
+                arch["n_features"], arch["hidden_sizes"], arch["latent_size"], arch["mask_channel"]
+            )
+            extra.load_state_dict(
+                {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True
+            )
+            models.append(extra)
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError) as exc:
         raise ModelFileError(f"{folder}: model does not match its description ({exc})") from None
-    model.eval()
-    for p in model.parameters():
-        p.requires_grad_(False)
+    for network in models:
+        network.eval()
+        for p in network.parameters():
+            p.requires_grad_(False)
+    imputer.models_, imputer.radii_ = models, radii
     imputer.model_ = model
     imputer.scaler_ = NumericScaler.from_arrays(
         meta["scaling"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
@@ -198,11 +223,14 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     imputer.n_features_in_ = int(meta["n_features_in"])
     if meta.get("feature_names_in") is not None:
         imputer.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-    hist = meta.get("history", {})
-    imputer.history_ = TrainingHistory(
-        hist.get("train_loss", []), hist.get("validation_loss", []),
-        hist.get("best_epoch", 0), hist.get("stopped_early", False),
-    )
+    imputer.histories_ = [
+        TrainingHistory(
+            hist.get("train_loss", []), hist.get("validation_loss", []),
+            hist.get("best_epoch", 0), hist.get("stopped_early", False),
+        )
+        for hist in meta.get("histories", [meta.get("history", {})])
+    ]
+    imputer.history_ = imputer.histories_[0]
     if imputer.add_indicator:
         from sklearn.impute import MissingIndicator
 
