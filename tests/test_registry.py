@@ -19,13 +19,14 @@ QUICK_PARAMS = {
     "gain": {"n_iterations": 2000},
     "miwae": {"n_epochs": 20},
     "sinkhorn": {"n_iterations": 100},
+    "missforest_mixed": {"n_estimators": 10, "max_iter": 3},
 }
 
 
 def test_registry_lists_the_promised_methods():
     names = set(available_imputers())
     assert {"reverse", "autoencoder", "mean", "median", "most_frequent", "knn", "iterative",
-            "missforest", "cluster", "gain", "miwae", "sinkhorn"} <= names
+            "missforest", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
 
 
 @pytest.mark.parametrize("name", available_imputers())
@@ -38,7 +39,7 @@ def test_each_imputer_fills_dataframe_and_keeps_observed(name):
     assert isinstance(out, pd.DataFrame) and out.index.equals(df.index)
     assert not out.isna().any().any()
     assert np.array_equal(out.to_numpy()[~mask], X[~mask])
-    if name not in ("mean", "median", "most_frequent"):
+    if name not in ("mean", "median", "most_frequent", "mean_mode"):
         mean_err = np.sqrt(np.mean((np.nanmean(Xh, axis=0)[np.nonzero(mask)[1]] - X[mask]) ** 2))
         err = np.sqrt(np.mean((out.to_numpy()[mask] - X[mask]) ** 2))
         assert err < mean_err, f"{name}: {err:.3f} not better than the column mean {mean_err:.3f}"
@@ -47,3 +48,13 @@ def test_each_imputer_fills_dataframe_and_keeps_observed(name):
 def test_unknown_name_is_a_clear_error():
     with pytest.raises(RevimputeError, match="unknown imputer 'nope'.*knn"):
         get_imputer("nope")
+
+
+def test_numeric_only_imputers_point_to_mixed_ones_for_text_columns():
+    import pandas as pd
+
+    from revimpute.exceptions import InputDataError
+
+    frame = pd.DataFrame({"x": [1.0, None, 3.0, 4.0] * 5, "kind": ["a", "b", None, "a"] * 5})
+    with pytest.raises(InputDataError, match=r"column 'kind' is categorical.*'mean_mode'"):
+        get_imputer("knn").fit(frame)

@@ -26,6 +26,11 @@ class ColumnKind(str, Enum):
     IDENTIFIER = "identifier"
 
 
+def plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
@@ -47,7 +52,7 @@ def _value_type(value: Any) -> str:
 def _text_error(series: pd.Series, bad: np.ndarray, label: Any) -> InputDataError:
     pos = int(np.flatnonzero(bad)[0])
     return InputDataError(
-        f"column {label!r} holds text {series.iloc[pos]!r} (row {series.index[pos]!r}, "
+        f"column {label!r} holds text {series.iloc[pos]!r} (row {plain(series.index[pos])!r}, "
         f"{int(bad.sum())} such cells) among numbers; numeric columns are expected here — convert "
         "the column, or run `revimpute scan` to find disguised missing values"
     )

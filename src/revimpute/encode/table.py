@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
+from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler
 from revimpute.exceptions import InputDataError
@@ -155,7 +155,7 @@ class TableEncoder:
             if bad.any():
                 pos = int(np.flatnonzero(bad)[0])
                 raise InputDataError(
-                    f"column {label!r} holds text {series.iloc[pos]!r} (row {series.index[pos]!r}, "
+                    f"column {label!r} holds text {series.iloc[pos]!r} (row {plain(series.index[pos])!r}, "
                     f"{int(bad.sum())} such cells) but was numeric at fit; convert the column, or run "
                     "`revimpute scan` to find disguised missing values"
                 )
@@ -176,7 +176,7 @@ class TableEncoder:
             bad = series[~series.isna() & ~series.isin([True, False])]
             raise InputDataError(
                 f"column {label!r} was boolean at fit but holds {bad.iloc[0]!r} "
-                f"(row {bad.index[0]!r}); give True/False or leave the cell empty"
+                f"(row {plain(bad.index[0])!r}); give True/False or leave the cell empty"
             ) from None
         return flags.to_numpy(dtype=np.float64, na_value=np.nan)
 

@@ -4,6 +4,7 @@ from revimpute.impute._base import BaseImputer
 from revimpute.impute._cluster import ClusterImputer
 from revimpute.impute._gain import GAINImputer
 from revimpute.impute._miwae import MIWAEImputer
+from revimpute.impute._mixed import MeanModeImputer, MissForestImputer
 from revimpute.impute._registry import available_imputers, describe_imputers, get_imputer, register
 from revimpute.impute._reverse import ReverseImputer
 from revimpute.impute._sinkhorn import SinkhornImputer
@@ -14,6 +15,8 @@ __all__ = [
     "ClusterImputer",
     "GAINImputer",
     "MIWAEImputer",
+    "MeanModeImputer",
+    "MissForestImputer",
     "ReverseImputer",
     "SinkhornImputer",
     "SklearnImputer",

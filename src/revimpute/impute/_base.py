@@ -65,6 +65,12 @@ def _reject_text(X: Any, missing_values: Any) -> None:
         is_text = series.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
         if not is_text.any():
             continue  # other objects are left to numpy's own conversion error
+        if _is_categorical(series, label):
+            raise InputDataError(
+                f"column {label!r} is categorical (text such as {series[is_text].iloc[0]!r}); this "
+                "imputer takes numeric columns only — use ReverseImputer (method 'reverse') or the "
+                "mixed-table baselines 'mean_mode' and 'missforest_mixed', or encode the column"
+            )
         converted = pd.to_numeric(series.where(is_text, None), errors="coerce")
         bad = is_text & converted.isna().to_numpy() & ~series.map(
             lambda v: _is_missing_value(v, missing_values)
@@ -78,6 +84,16 @@ def _reject_text(X: Any, missing_values: Any) -> None:
                 "cells); numeric columns are expected here — convert the column, or run "
                 "`revimpute scan` to find disguised missing values"
             )
+
+
+def _is_categorical(series: pd.Series, label: Any) -> bool:
+    from revimpute.encode.kinds import ColumnKind, infer_column_kind
+
+    try:
+        kind = infer_column_kind(series.astype(object), label=label)
+    except InputDataError:
+        return False
+    return kind in (ColumnKind.CATEGORICAL, ColumnKind.IDENTIFIER)
 
 
 class BaseImputer(TransformerMixin, BaseEstimator):

@@ -93,6 +93,26 @@ register("missforest", _sklearn(_missforest), "iterative regression with extreme
 register("cluster", _cluster, "mean of the nearest agglomerative cluster")
 
 
+def _mean_mode(**params: Any) -> Any:
+    from revimpute.impute._mixed import MeanModeImputer
+
+    return MeanModeImputer(**params)
+
+
+def _missforest_mixed(**params: Any) -> Any:
+    from revimpute.impute._mixed import MissForestImputer
+
+    return MissForestImputer(**{"random_state": 0, **params})
+
+
+register("mean_mode", _mean_mode, "mean for numeric, most frequent for categorical columns; mixed tables")
+register(
+    "missforest_mixed",
+    _missforest_mixed,
+    "MissForest (Stekhoven & Bühlmann 2012) with forests per column type; mixed tables",
+)
+
+
 def _peer(class_name: str) -> Callable[..., Any]:
     def factory(**params: Any) -> Any:
         from revimpute.impute import _gain, _miwae, _sinkhorn
