@@ -245,3 +245,9 @@ def test_mixed_training_hides_whole_categorical_groups():
     group = visible[:, 1:4]
     assert ((group == group[:, :1]).all())
     assert 0.2 < 1 - float(visible.mean()) < 0.4
+
+
+def test_column_names_mixing_text_and_numbers_are_a_clear_error():
+    frame = pd.DataFrame({0: [1.0, 2.0, np.nan, 4.0] * 5, "kind": ["x", "y", None, "x"] * 5})
+    with pytest.raises(InputDataError, match="column names"):
+        ReverseImputer(**FAST).fit(frame)

@@ -28,6 +28,14 @@ from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 
 
+def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
+    """Record (fit) or check (transform) the column names and count, as scikit-learn does."""
+    try:
+        validate_data(estimator, frame, reset=reset, skip_check_array=True)
+    except TypeError as exc:  # column names mixing text and numbers
+        raise InputDataError(f"column names: {exc}") from None
+
+
 def _merge_reports(reports: list[ReverseReport]) -> ReverseReport:
     """One report for an ensemble: rows and cells once, steps per row averaged over networks."""
     merged = ReverseReport(rows=reports[0].rows, cells=reports[0].cells)
@@ -470,7 +478,7 @@ class ReverseImputer(BaseImputer):
         frame, _ = to_pandas(X)
         if frame.shape[0] == 0:
             raise InputDataError("the table has no rows; there is nothing to impute")
-        validate_data(self, frame, reset=True, skip_check_array=True)
+        _check_frame_names(self, frame, reset=True)
         encoder = TableEncoder(
             self.scaling, self.max_categories, self.handle_unknown, self.missing_values,
             self.keep_empty_features,
@@ -528,7 +536,7 @@ class ReverseImputer(BaseImputer):
     def _as_frame(self, X: Any) -> tuple[pd.DataFrame, Any]:
         if is_frame(X):
             frame, schema = to_pandas(X)
-            validate_data(self, frame, reset=False, skip_check_array=True)
+            _check_frame_names(self, frame, reset=False)
         else:
             validate_data(self, X, reset=False, skip_check_array=True)
             values = np.asarray(X, dtype=object) if not hasattr(X, "shape") else np.asarray(X)
