@@ -5,12 +5,19 @@ from __future__ import annotations
 import numpy as np
 
 SCALINGS = ("standard", "robust", "minmax", "none")
+#: Beyond this many robust standard deviations, ``"robust"`` scaling compresses logarithmically.
+ROBUST_KNEE = 3.0
 
 
 class NumericScaler:
     """Per-column affine scaling learned from the observed cells only.
 
     ``scaled = (value - center) / scale``. Columns without spread get scale 1.
+    ``"robust"`` then compresses the tails: beyond :data:`ROBUST_KNEE` a value
+    ``z`` becomes ``sign(z) * (knee + log1p(|z| - knee))``, a smooth,
+    invertible map, so that a few extreme values (a sensor glitch of 10^6
+    among grams) cannot dominate the network's loss while ordinary values are
+    scaled linearly.
 
     Parameters
     ----------
@@ -18,7 +25,8 @@ class NumericScaler:
         ``"standard"``: observed mean and standard deviation; ``"robust"``:
         observed median and interquartile range / 1.349 (the standard
         deviation for normal data, unmoved by a few outliers; falls back to
-        the standard deviation when the quartiles coincide); ``"minmax"``:
+        the standard deviation when the quartiles coincide), with
+        logarithmic tails; ``"minmax"``:
         observed minimum and range; ``"none"``: identity.
     """
 
@@ -63,8 +71,18 @@ class NumericScaler:
 
     def transform(self, X: np.ndarray) -> np.ndarray:
         """Table units -> network units (float32)."""
-        return ((X - self.center_) / self.scale_).astype(np.float32)
+        z = (X - self.center_) / self.scale_
+        if self.method == "robust":
+            with np.errstate(invalid="ignore"):
+                tail = np.abs(z) > ROBUST_KNEE
+                z = np.where(tail, np.sign(z) * (ROBUST_KNEE + np.log1p(np.abs(z) - ROBUST_KNEE)), z)
+        return z.astype(np.float32)
 
     def inverse_transform(self, Z: np.ndarray) -> np.ndarray:
         """Network units -> table units (float64)."""
-        return np.asarray(Z, dtype=np.float64) * self.scale_ + self.center_
+        z = np.asarray(Z, dtype=np.float64)
+        if self.method == "robust":
+            with np.errstate(invalid="ignore", over="ignore"):
+                tail = np.abs(z) > ROBUST_KNEE
+                z = np.where(tail, np.sign(z) * (ROBUST_KNEE + np.expm1(np.abs(z) - ROBUST_KNEE)), z)
+        return z * self.scale_ + self.center_
