@@ -279,3 +279,12 @@ def test_robust_scaling_is_invertible_and_tames_outliers():
         errors[name] = float(np.sqrt(np.mean((out["weight"][hidden] - frame["weight"][hidden]) ** 2)))
     # three glitches wreck standard scaling; robust scaling imputes about as well as on clean data
     assert errors["robust"] < 1.5 * errors["clean"] and errors["standard"] > 10 * errors["clean"], errors
+
+
+def test_a_category_dtype_without_some_fit_categories_gets_one_of_its_own(mixed_case):
+    _, holed, _, imputer = mixed_case
+    part = holed[holed["colour"].isna() | (holed["colour"] == "red")].head(40).copy()
+    part["colour"] = part["colour"].cat.remove_categories(["blue"])  # this chunk knows red and green
+    out = imputer.transform(part)
+    assert set(out["colour"]) <= {"red", "green"}
+    assert out["colour"].dtype == part["colour"].dtype

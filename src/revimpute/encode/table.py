@@ -405,6 +405,15 @@ class TableEncoder:
                 confidence.iloc[rows, j] = np.maximum(p, 1 - p)
             else:
                 probs = filled[rows, code.start : code.start + code.width]
+                if isinstance(series.dtype, pd.CategoricalDtype):
+                    # a category dtype can only hold its own categories: choose among those
+                    allowed = pd.Index(code.categories, dtype=object).isin(list(series.cat.categories))
+                    if not allowed.any():
+                        raise InputDataError(
+                            f"column {frame.columns[j]!r}: its categories {list(series.cat.categories)[:10]} "
+                            f"share none with those seen at fit {code.categories[:10]}; nothing can be imputed"
+                        )
+                    probs = np.where(allowed, probs, -1.0)
                 best = probs.argmax(axis=1)
                 choice = np.empty(len(rows), dtype=object)
                 choice[:] = [code.categories[b] for b in best]
