@@ -34,6 +34,10 @@ def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None
         validate_data(estimator, frame, reset=reset, skip_check_array=True)
     except TypeError as exc:  # column names mixing text and numbers
         raise InputDataError(f"column names: {exc}") from None
+    except InputDataError:
+        raise
+    except ValueError as exc:  # other columns or another number of columns than at fit
+        raise InputDataError(str(exc)) from None
 
 
 def _merge_reports(reports: list[ReverseReport]) -> ReverseReport:
