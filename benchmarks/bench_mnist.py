@@ -21,6 +21,7 @@ from revimpute.bench.mnist import load_mnist
 from revimpute.bench.mnist_experiment import (
     METHODS,
     MNIST_MODEL_PARAMS,
+    MNIST_REVERSE_PARAMS,
     mnist_model,
     run_corruption,
     save_figure,
@@ -40,7 +41,7 @@ def main() -> None:
     test = data.test if args.limit is None else data.test[: args.limit]
     print(f"revimpute {__version__}, torch {torch.__version__}, {torch.get_num_threads()} threads; "
           f"command: python {' '.join(sys.argv)}")
-    print(f"network: {MNIST_MODEL_PARAMS}; "
+    print(f"network: {MNIST_MODEL_PARAMS}; reverse search: {MNIST_REVERSE_PARAMS}; "
           + (f"trained now in {trained:.0f} s" if trained is not None else "loaded from the cache")
           + f" ({len(imputer.history_.train_loss)} epochs)")
     runs = []

@@ -10,6 +10,7 @@ from revimpute.bench.mnist import DatasetDownloadError, load_mnist
 from revimpute.bench.mnist_experiment import (
     CORRUPTIONS,
     MNIST_MODEL_PARAMS,
+    MNIST_REVERSE_PARAMS,
     corruption_mask,
     mnist_model,
     model_folder,
@@ -47,6 +48,14 @@ def test_model_is_trained_once_then_loaded(mnist, tmp_path):
     assert seconds2 is None
     x = np.where(corruption_mask("top", 20), np.nan, mnist.test[:20])
     assert np.array_equal(imputer.transform(x), again.transform(x))
+    for model in (imputer, again):  # the search settings apply to trained and loaded networks
+        assert {k: model.get_params()[k] for k in MNIST_REVERSE_PARAMS} == MNIST_REVERSE_PARAMS
+
+
+def test_reverse_settings_do_not_retrain(mnist, tmp_path):
+    mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
+    other, seconds = mnist_model(TINY, cache_dir=tmp_path, verbose=False, reverse_params={"reverse_steps": 7})
+    assert seconds is None and other.reverse_steps == 7
 
 
 def test_run_scores_every_method_and_writes_figure(mnist, tmp_path):
