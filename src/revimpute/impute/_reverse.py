@@ -112,8 +112,10 @@ class ReverseImputer(BaseImputer):
         Share of rows held out for early stopping.
     patience : int or None, default=None
         Epochs without validation improvement before training stops; None
-        means ``250_000 / n_samples`` clipped to [5, 50] (50 up to 5,000 rows):
-        a large table's epoch holds many more steps. With the automatic batch
+        means ``250_000 / n_samples`` clipped to [5, 200] (200 up to 1,250
+        rows, 50 at 5,000): a large table's epoch holds many more steps, and a
+        small table's held-out rows are few, so its validation loss is noisy
+        and a short patience stopped training early (docs/benchmarks.md). With the automatic batch
         size on a table over 12,800 rows, only a relative improvement of 0.1%
         counts.
     reverse_steps : int, default=200
@@ -322,7 +324,7 @@ class ReverseImputer(BaseImputer):
         """The :class:`TrainingConfig` these parameters give for a table of this size."""
         latent = self.latent_size or min(32, max(2, n_features))
         batch_size = self.batch_size or int(np.clip(n_samples // 100, 128, 1024))
-        patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 50))
+        patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 200))
         max_epochs, learning_rate = self.max_epochs, self.learning_rate
         schedule, min_gain = "constant", 0.0
         if self.batch_size is None and batch_size > 128:
