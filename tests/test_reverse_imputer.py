@@ -249,3 +249,12 @@ def test_auto_model_count_follows_table_size():
     assert imputer.model_count(100_000, 30) == 1
     assert imputer.model_count(60_000, 784) == 1
     assert ReverseImputer(n_models=2).model_count(10, 2) == 2
+
+
+@pytest.mark.parametrize(
+    ("n_rows", "patience"), [(150, 200), (1_250, 200), (2_500, 100), (5_000, 50), (100_000, 5)]
+)
+def test_automatic_patience_follows_table_size(n_rows, patience):
+    # small tables hold out few rows, so their held-out loss is noisy: they get a long patience
+    assert ReverseImputer().training_config(4, n_rows).patience == patience
+    assert ReverseImputer(patience=7).training_config(4, n_rows).patience == 7
