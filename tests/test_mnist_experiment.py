@@ -12,6 +12,7 @@ from revimpute.bench.mnist_experiment import (
     MNIST_MODEL_PARAMS,
     MNIST_REVERSE_PARAMS,
     corruption_mask,
+    demo_methods,
     mnist_model,
     model_folder,
     run_corruption,
@@ -80,3 +81,11 @@ def test_run_scores_every_method_and_writes_figure(mnist, tmp_path):
 def test_demo_mnist_rejects_bad_band():
     result = CliRunner().invoke(app, ["demo", "mnist", "--band", "left"])
     assert result.exit_code == 2 and "--band must be" in result.output
+
+
+def test_demo_leaves_knn_out_on_large_test_sets_unless_asked():
+    assert "knn" in demo_methods(500)
+    assert "knn" not in demo_methods(10_000)
+    assert "knn" in demo_methods(10_000, knn=True)
+    assert "knn" not in demo_methods(20, knn=False)
+    assert {"pass", "reverse_mean"} <= set(demo_methods(10_000))

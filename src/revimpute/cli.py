@@ -291,10 +291,14 @@ def demo(
     band: str = typer.Option("middle", "--band", help="mnist: top, middle, bottom or all."),
     limit: int | None = typer.Option(None, "--limit", help="mnist: use the first N test digits."),
     figure: str = typer.Option("mnist_demo.png", "--figure", help="mnist: where to write the picture."),
+    knn: bool | None = typer.Option(
+        None, "--knn/--no-knn",
+        help="mnist: run KNN too (default: only up to 1,000 digits; it takes minutes per 500 digits).",
+    ),
 ) -> None:
     """Remove values from real data, repair them with every method, score each."""
     if dataset == "mnist":
-        _demo_mnist(band, limit, figure)
+        _demo_mnist(band, limit, figure, knn)
         return
     if dataset != "breast_cancer":
         raise fail(f"unknown demo {dataset!r}; choose breast_cancer or mnist")
@@ -320,11 +324,11 @@ def demo(
     out.print(table)
 
 
-def _demo_mnist(band: str, limit: int | None, figure: str) -> None:
+def _demo_mnist(band: str, limit: int | None, figure: str, knn: bool | None = None) -> None:
     from rich.table import Table
 
     from revimpute.bench.mnist import load_mnist
-    from revimpute.bench.mnist_experiment import mnist_model, run_corruption, save_figure
+    from revimpute.bench.mnist_experiment import demo_methods, mnist_model, run_corruption, save_figure
 
     bands = ("top", "middle", "bottom") if band == "all" else (band,)
     if any(b not in ("top", "middle", "bottom") for b in bands):
@@ -337,8 +341,12 @@ def _demo_mnist(band: str, limit: int | None, figure: str) -> None:
     if trained is not None:
         out.print(f"trained the MNIST autoencoder in {trained:.0f} s (cached for next time)")
     test = data.test if limit is None else data.test[:limit]
+    methods = demo_methods(len(test), knn)
+    if "knn" not in methods and knn is None:
+        out.print(f"KNN left out on {len(test)} digits (minutes per 500 digits); add --knn, or --limit 500",
+                  highlight=False)
     for name in bands:
-        run = run_corruption(imputer, test, data.train, name)
+        run = run_corruption(imputer, test, data.train, name, methods=methods)
         table = Table(title=f"MNIST, {len(test)} test digits, pixel rows of the {name} band hidden (36%)")
         for col in ("method", "acc. all pixels", "acc. whole output", "acc. missing", "RMSE missing", "seconds"):
             table.add_column(col, justify="left" if col == "method" else "right")

@@ -64,6 +64,20 @@ MNIST_REVERSE_PARAMS: dict = {
 
 CORRUPTIONS = ("top", "middle", "bottom", "random_rows", "square", "pixels")
 METHODS = ("mean", "knn", "pass", "reverse_input", "reverse_cleaned", "reverse_mean")
+#: Above this many test digits the demo leaves KNN out unless asked: scikit-learn's
+#: KNNImputer against 60,000 training images takes about 4-8 minutes per 500 digits
+#: on one core (hours for the full test set).
+KNN_DEMO_LIMIT = 1000
+
+
+def demo_methods(n_digits: int, knn: bool | None = None) -> tuple[str, ...]:
+    """The methods ``revimpute demo mnist`` runs on ``n_digits`` test digits.
+
+    ``knn``: True or False forces KNN in or out; None includes it only up to
+    :data:`KNN_DEMO_LIMIT` digits.
+    """
+    with_knn = n_digits <= KNN_DEMO_LIMIT if knn is None else knn
+    return tuple(m for m in METHODS if m != "knn" or with_knn)
 
 
 def corruption_mask(name: str, n: int, random_state: int = 0) -> np.ndarray:
