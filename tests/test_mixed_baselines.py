@@ -240,7 +240,7 @@ def test_errors(cls, table):
         imp.fit(np.array([["a", "b"]], dtype=object))
     with pytest.raises(InputDataError, match="column 'empty' has no observed value"):
         imp.fit(holed.assign(empty=np.nan))
-    with pytest.raises(InputDataError, match=r"column 'x' holds an infinite value \(1 cells\)"):
+    with pytest.raises(InputDataError, match=r"column 'x' holds an infinite value \(1 cells, first at row \d+\)"):
         imp.fit(holed.assign(x=holed["x"].where(holed.index != holed.index[3], np.inf)))
     with pytest.raises(InputDataError, match="column 'odd'.*text.*'x'"):  # kinds.py's message
         imp.fit(holed.assign(odd=pd.Series([1.5, "x"] * 80, index=holed.index, dtype=object)))

@@ -31,6 +31,7 @@ import pandas as pd
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler
+from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
 
 HANDLE_UNKNOWN = ("missing", "error")
@@ -159,11 +160,7 @@ class TableEncoder:
                     f"{int(bad.sum())} such cells) but was numeric at fit; convert the column, or run "
                     "`revimpute scan` to find disguised missing values"
                 )
-            if np.isinf(values).any():
-                raise InputDataError(
-                    f"column {label!r} holds an infinite value ({int(np.isinf(values).sum())} cells); "
-                    "replace inf by a number or by NaN to impute it"
-                )
+            reject_infinite(values, repr(label))
         values[self._placeholder(series)] = np.nan
         return values
 

@@ -25,6 +25,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
 
 
@@ -155,13 +156,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         except ValueError as exc:
             raise InputDataError(str(exc)) from None
         values = np.asarray(values, dtype=np.float64)
-        inf = np.isinf(values)
-        if inf.any():
-            j = int(np.flatnonzero(inf.any(axis=0))[0])
-            raise InputDataError(
-                f"column {_column_label(info, j)} holds an infinite value "
-                f"({int(inf[:, j].sum())} cells); replace inf by a number or by NaN to impute it"
-            )
+        reject_infinite(values, lambda j: _column_label(info, j))
         return values, self._missing_mask(values), info
 
     # --- scikit-learn API -------------------------------------------------------

@@ -29,6 +29,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
+from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
 
 _NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
@@ -130,12 +131,7 @@ def _numeric_values(series: pd.Series, kind: ColumnKind, label: Any) -> np.ndarr
             f"column {label!r} was numeric at fit but holds values that are not numbers now; "
             "convert it with pd.to_numeric(errors='coerce') (text becomes missing)"
         ) from None
-    inf = np.isinf(values)
-    if inf.any():
-        raise InputDataError(
-            f"column {label!r} holds an infinite value ({int(inf.sum())} cells); "
-            "replace inf by a number or by NaN to impute it"
-        )
+    reject_infinite(values, repr(label))
     return values
 
 

@@ -18,6 +18,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval, InvalidParameterError
 from sklearn.utils.validation import check_array, check_is_fitted
 
+from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError, RevimputeError
 
 #: ``check_array``'s switch for the finiteness check (renamed in scikit-learn 1.6).
@@ -62,14 +63,7 @@ def to_float_array(X: object, *, what: str) -> np.ndarray:
             f"{what}: {reason}. The data must be a dense 2-D table of real numbers with NaN for "
             "missing cells; encode text or categorical columns as numbers first."
         ) from exc
-    infinite = np.isinf(array)
-    if infinite.any():
-        row, col = (int(i) for i in np.argwhere(infinite)[0])
-        raise InputDataError(
-            f"{what}: column {col} holds an infinite value ({array[row, col]}) at row {row} "
-            f"({int(infinite.sum())} infinite cell(s) in all); replace them by NaN to impute them "
-            "or by a finite value."
-        )
+    reject_infinite(array, str, what)
     return array
 
 
