@@ -52,10 +52,10 @@ def scores(truth: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> tuple[flo
 
 
 def _build(name: str, seed: int):
+    """The registry's imputer with every (nested) ``random_state`` set to ``seed``, as the harness does."""
     imputer = get_imputer(name)
-    if "random_state" in imputer.get_params():
-        imputer.set_params(random_state=seed)
-    return imputer
+    keys = [k for k in imputer.get_params(deep=True) if k == "random_state" or k.endswith("__random_state")]
+    return imputer.set_params(**{k: seed for k in keys}) if keys else imputer
 
 
 def run(name: str, mode: str, truth: np.ndarray, mask: np.ndarray, seed: int) -> dict[str, tuple]:
