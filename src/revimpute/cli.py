@@ -348,8 +348,9 @@ def _demo_mnist(band: str, limit: int | None, figure: str, knn: bool | None = No
     for name in bands:
         run = run_corruption(imputer, test, data.train, name, methods=methods)
         table = Table(title=f"MNIST, {len(test)} test digits, pixel rows of the {name} band hidden (36%)")
-        for col in ("method", "acc. all pixels", "acc. whole output", "acc. missing", "RMSE missing", "seconds"):
-            table.add_column(col, justify="left" if col == "method" else "right")
+        table.add_column("method", no_wrap=True, min_width=15)
+        for col in ("acc. all pixels", "acc. whole output", "acc. missing", "RMSE missing", "seconds"):
+            table.add_column(col, justify="right")
         for sc in run.scores:
             whole = "" if sc.whole_output_accuracy is None else f"{sc.whole_output_accuracy:.4f}"
             table.add_row(sc.method, f"{sc.accuracy:.4f}", whole, f"{sc.missing_accuracy:.4f}",
