@@ -25,7 +25,8 @@ import torch
 from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits
 
-from revimpute import ReverseImputer, __version__, get_imputer
+from revimpute import ReverseImputer, __version__
+from revimpute.bench.harness import seeded_imputer
 
 #: Registry methods run by default. The two forests are left out by default: on this table
 #: IterativeImputer(ExtraTrees) took 69-300+ s per fit in the team's measurements.
@@ -51,13 +52,6 @@ def scores(truth: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> tuple[flo
     return rmse, float(np.mean((f >= 0.5) == (t >= 0.5)))
 
 
-def _build(name: str, seed: int):
-    """The registry's imputer with every (nested) ``random_state`` set to ``seed``, as the harness does."""
-    imputer = get_imputer(name)
-    keys = [k for k in imputer.get_params(deep=True) if k == "random_state" or k.endswith("__random_state")]
-    return imputer.set_params(**{k: seed for k in keys}) if keys else imputer
-
-
 def run(name: str, mode: str, truth: np.ndarray, mask: np.ndarray, seed: int) -> dict[str, tuple]:
     """Scores and seconds of one method (three for reverse) in one fitting mode."""
     holed = np.where(mask, np.nan, truth)
@@ -74,7 +68,7 @@ def run(name: str, mode: str, truth: np.ndarray, mask: np.ndarray, seed: int) ->
             label = "autoencoder pass" if estimate == "pass" else f"reverse, estimate={estimate}"
             out[label] = (*scores(truth, filled, mask), fit_seconds + time.perf_counter() - start)
         return out
-    imputer = _build(name, seed)
+    imputer = seeded_imputer(name, {}, seed)
     if mode == "fit->tr":
         filled_test = imputer.fit(holed[:N_TRAIN]).transform(holed[N_TRAIN:])
         filled = np.vstack([truth[:N_TRAIN], filled_test])

@@ -605,7 +605,8 @@ class _Meter:
         return max(peak - self.base, 0) / 1024.0
 
 
-def _seeded(name: str, params: dict[str, Any], seed: int) -> Any:
+def seeded_imputer(name: str, params: dict[str, Any], seed: int) -> Any:
+    """The registry's imputer ``name`` with ``params`` and every (nested) ``random_state`` set to ``seed``."""
     from revimpute.impute import get_imputer
 
     imputer = get_imputer(name, **params)
@@ -645,7 +646,7 @@ def _run_job(conn: Any, job: dict[str, Any], resettable: bool) -> None:
         name = methods[0]
         meter = _Meter(resettable)
         try:
-            imputer = _seeded(name, params.get(name, {}), seed)
+            imputer = seeded_imputer(name, params.get(name, {}), seed)
             start = time.perf_counter()
             filled = imputer.fit_transform(X)
             seconds = time.perf_counter() - start
@@ -663,7 +664,7 @@ def _run_shared(conn: Any, X: np.ndarray, seed: int, methods: Sequence[str],
 
     meter = _Meter(resettable)
     try:
-        imputer = _seeded("reverse", params.get("reverse", params.get("autoencoder", {})), seed)
+        imputer = seeded_imputer("reverse", params.get("reverse", params.get("autoencoder", {})), seed)
         if not isinstance(imputer, ReverseImputer):  # pragma: no cover - registry invariant
             raise TypeError("the registry's 'reverse' is not a ReverseImputer")
         start = time.perf_counter()
