@@ -19,6 +19,7 @@ from revimpute.bench.mnist_experiment import (
     save_figure,
 )
 from revimpute.cli import app
+from revimpute.reverse import one_pass
 from revimpute.exceptions import RevimputeError
 
 TINY = {**MNIST_MODEL_PARAMS, "hidden_sizes": (64,), "latent_size": 8, "max_epochs": 2}
@@ -89,3 +90,17 @@ def test_demo_leaves_knn_out_on_large_test_sets_unless_asked():
     assert "knn" in demo_methods(10_000, knn=True)
     assert "knn" not in demo_methods(20, knn=False)
     assert {"pass", "reverse_mean"} <= set(demo_methods(10_000))
+
+
+def test_run_uses_every_network_of_an_ensemble(mnist, tmp_path):
+    imputer, _ = mnist_model({**TINY, "n_models": 2}, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
+    assert len(imputer.models_) == 2
+    test = mnist.test[:30]
+    run = run_corruption(imputer, test, mnist.train[:2000], "middle", methods=("pass", "reverse_mean"), figure_rows=30)
+    mask = corruption_mask("middle", len(test))
+    x = np.where(mask, 0.0, test).astype(np.float32)
+    low, high = imputer.scaled_bounds()
+    ensemble = np.clip(imputer._one_pass(x, mask, None), low, high)  # the imputer's own ensemble average
+    first_only = np.clip(one_pass(imputer.models_[0], x, mask), low, high)
+    assert np.array_equal(run.images["pass"], ensemble)
+    assert not np.array_equal(run.images["pass"], first_only)

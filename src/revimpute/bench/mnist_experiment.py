@@ -147,6 +147,13 @@ class MethodScore:
     seconds: float
 
 
+def _average(arrays: list[np.ndarray]) -> np.ndarray:
+    """The mean over the ensemble's networks (the one array itself for a single network)."""
+    if len(arrays) == 1:
+        return arrays[0]
+    return (np.sum([a.astype(np.float64) for a in arrays], axis=0) / len(arrays)).astype(np.float32)
+
+
 def _clip(values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
     return values if bounds is None else np.clip(values, bounds[0], bounds[1])
 
@@ -191,8 +198,9 @@ def run_corruption(
     holed = np.where(mask, np.nan, test)
     scores: list[MethodScore] = []
     images = {"original": test[:figure_rows], "corrupted": np.where(mask, 0.0, test)[:figure_rows]}
-    model = imputer.model_
+    networks = list(zip(imputer.models_, imputer.radii_, imputer._model_seeds()))
     x = imputer.scaler_.transform(np.where(mask, 0.0, test))
+    bounds = imputer.scaled_bounds()
     for method in methods:
         if method in ("mean", "knn"):
             start = time.perf_counter()
@@ -201,29 +209,38 @@ def run_corruption(
             scores.append(_scores(method, test, filled, mask, time.perf_counter() - start))
     if "pass" in methods:
         start = time.perf_counter()
-        passed = imputer.scaler_.inverse_transform(_clip(one_pass(model, x, mask), imputer.scaled_bounds()))
+        passed = imputer.scaler_.inverse_transform(_clip(_average([one_pass(m, x, mask) for m, _, _ in networks]), bounds))
         seconds = time.perf_counter() - start
+        wholes = []
         with torch.no_grad():
-            whole, _ = model(torch.from_numpy(x), torch.from_numpy((~mask).astype(np.float32)), batch_invariant=True)
-        whole = imputer.scaler_.inverse_transform(whole.numpy())
+            for model, _, _ in networks:
+                whole, _ = model(torch.from_numpy(x), torch.from_numpy((~mask).astype(np.float32)), batch_invariant=True)
+                wholes.append(whole.numpy())
+        whole = imputer.scaler_.inverse_transform(_average(wholes))
         scores.append(_scores("pass", test, passed, mask, seconds, whole=whole))
         images["pass"] = passed[:figure_rows]
     reverse_methods = {"reverse_input", "reverse_cleaned", "reverse_mean"} & set(methods)
     if reverse_methods:
         config = imputer.reverse_config()
         raw_config = ReverseConfig(**{**asdict(config), "cleanup": False, "estimate": "mode"})
+        raws, cleans, firsts = [], [], []
+        search_seconds = clean_seconds = mean_seconds = 0.0
+        for model, radius, seed in networks:
+            start = time.perf_counter()
+            raw, _report = reverse_impute(model, x, mask, raw_config, radius, seed, bounds=bounds)
+            search_seconds += time.perf_counter() - start
+            start = time.perf_counter()
+            cleans.append(cleanup_pass(model, torch.from_numpy(raw), torch.from_numpy(mask)).numpy())
+            clean_seconds += time.perf_counter() - start
+            start = time.perf_counter()
+            firsts.append(one_pass(model, x, mask))
+            mean_seconds += time.perf_counter() - start
+            raws.append(raw)
         start = time.perf_counter()
-        bounds = imputer.scaled_bounds()
-        raw, report = reverse_impute(model, x, mask, raw_config, imputer.radius_, imputer.seed_, bounds=bounds)
-        search_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        cleaned = cleanup_pass(model, torch.from_numpy(raw), torch.from_numpy(mask)).numpy()
-        clean_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        first = one_pass(model, x, mask)
-        cleaned, first = _clip(cleaned, bounds), _clip(first, bounds)
+        raw = _average(raws)
+        cleaned, first = _clip(_average(cleans), bounds), _clip(_average(firsts), bounds)
         mean = np.where(mask, 0.5 * (cleaned + first), x)
-        mean_seconds = time.perf_counter() - start
+        mean_seconds += time.perf_counter() - start
         raw_t, cleaned_t, mean_t = (imputer.scaler_.inverse_transform(a) for a in (raw, cleaned, mean))
         if "reverse_input" in methods:
             scores.append(_scores("reverse_input", test, raw_t, mask, search_seconds))
