@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revimpute.encode.finite import reject_infinite
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler
-from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
 
 HANDLE_UNKNOWN = ("missing", "error")

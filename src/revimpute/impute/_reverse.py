@@ -61,6 +61,13 @@ def _resolve_device(device: str) -> torch.device:
     return torch.device("cpu")
 
 
+def ensemble_mean(arrays: list[np.ndarray]) -> np.ndarray:
+    """Average the networks' float32 outputs in float64 (a single network's output is returned as is)."""
+    if len(arrays) == 1:
+        return arrays[0]
+    return (np.sum([a.astype(np.float64) for a in arrays], axis=0) / len(arrays)).astype(np.float32)
+
+
 class ReverseImputer(BaseImputer):
     """Impute missing values by reverse training an autoencoder.
 
@@ -430,10 +437,7 @@ class ReverseImputer(BaseImputer):
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""
-        passes = [one_pass(model, units, missing, layout=layout) for model in self.models_]
-        if len(passes) == 1:
-            return passes[0]
-        return (np.sum([p.astype(np.float64) for p in passes], axis=0) / len(passes)).astype(np.float32)
+        return ensemble_mean([one_pass(model, units, missing, layout=layout) for model in self.models_])
 
     # --- hooks of the numeric-array path ---------------------------------------------
     def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
