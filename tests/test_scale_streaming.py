@@ -1,6 +1,7 @@
-"""Streaming imputation of files: chunked reading with fixed column types,
+"""Streaming imputation of files: chunked reading with fixed column types
+(those the in-memory path gives: revimpute.io.typed_columns for CSV),
 reservoir sampling, and impute_file (bitwise equal to the in-memory path,
-atomic output)."""
+atomic output, the same CSV text)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from sklearn.base import BaseEstimator
 
 from revimpute import ReverseImputer
 from revimpute.exceptions import InputDataError, RevimputeError
-from revimpute.io import read_table, write_table
+from revimpute.io import read_table, typed_columns, write_table
 from revimpute.scale import (
     StreamReport,
     impute_file,
@@ -31,6 +32,14 @@ N_ROWS = 600
 
 def small_imputer(**params) -> ReverseImputer:
     return ReverseImputer(hidden_sizes=(32,), latent_size=4, max_epochs=5, reverse_steps=10, **params)
+
+
+def in_memory(path: Path) -> pd.DataFrame:
+    """The table as the in-memory path (``revimpute impute`` without --chunk-rows,
+    ``--detect off``) reads it: CSV columns typed by typed_columns, Parquet as stored."""
+    if str(path).endswith(".parquet"):
+        return read_table(path)
+    return typed_columns(read_table(path), read_table(path, as_text=True))
 
 
 def make_table(n: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
@@ -74,7 +83,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def fitted(files) -> ReverseImputer:
-    return small_imputer().fit(read_table(files["csv"]))
+    return small_imputer().fit(in_memory(files["csv"]))
 
 
 # --- chunked reading -----------------------------------------------------------------
@@ -82,17 +91,18 @@ def fitted(files) -> ReverseImputer:
 
 @pytest.mark.parametrize("kind", ["csv", "tsv", "parquet"])
 @pytest.mark.parametrize("chunk_rows", [7, 100, 1000])
-def test_chunks_have_whole_file_types_and_concat_to_read_table(files, kind, chunk_rows):
-    whole = read_table(files[kind])
-    # CSV: pandas reads an int column with gaps as float64; Parquet keeps it an integer (Int64)
-    late_gaps = pd.Int64Dtype() if kind == "parquet" else np.float64
-    assert whole["late_gaps"].dtype == late_gaps and whole["count"].dtype == np.int64
+def test_chunks_have_whole_file_types_and_concat_to_the_in_memory_table(files, kind, chunk_rows):
+    whole = in_memory(files[kind])
+    # an int column with gaps is Int64: typed_columns makes it so for CSV (pandas alone
+    # reads it as float64), Parquet stores it as an integer
+    assert read_table(files["csv"])["late_gaps"].dtype == np.float64
+    assert whole["late_gaps"].dtype == pd.Int64Dtype() and whole["count"].dtype == np.int64
     first = pd.read_csv(files["csv"], nrows=100)  # what the first block alone would say
     assert first["late_gaps"].dtype == np.int64
     chunks = list(iter_table_chunks(files[kind], chunk_rows))
     assert len(chunks) == -(-N_ROWS // chunk_rows)
     assert all(len(c) <= chunk_rows for c in chunks)
-    for chunk in chunks:  # the first chunks have no gap in late_gaps, yet stay float64
+    for chunk in chunks:  # the first chunks have no gap in late_gaps, yet are Int64
         pd.testing.assert_series_equal(chunk.dtypes, whole.dtypes)
     pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
 
@@ -111,6 +121,9 @@ def test_csv_type_decisions_follow_pandas_whole_file(tmp_path):
     path = tmp_path / "mixed.csv"
     frame.to_csv(path, index=False)
     whole = pd.read_csv(path)
+    # none of these is retyped by typed_columns ("1.0" is written with a decimal point;
+    # booleans with gaps are parsed, not text): the types are pandas' whole-file ones
+    pd.testing.assert_frame_equal(in_memory(path), whole)
     chunks = list(iter_table_chunks(path, 10))
     for chunk in chunks:
         pd.testing.assert_series_equal(chunk.dtypes, whole.dtypes)
@@ -209,7 +222,7 @@ def test_reservoir_sample_is_uniform(numbered, tmp_path):
 
 def test_reservoir_sample_larger_than_file_returns_everything(files):
     sample = reservoir_sample(files["csv"], 10 * N_ROWS, random_state=3)
-    pd.testing.assert_frame_equal(sample, read_table(files["csv"]))
+    pd.testing.assert_frame_equal(sample, in_memory(files["csv"]))
 
 
 # --- impute_file ----------------------------------------------------------------------
@@ -240,20 +253,19 @@ def test_streamed_output_equals_in_memory_transform(
     assert isinstance(report, StreamReport)
     assert (report.rows, report.chunks) == (N_ROWS, -(-N_ROWS // chunk_rows))
     assert report.fitted_on == "already fitted" and report.rows_per_second > 0
-    expected = fitted.transform(read_table(files[kind_in]))
+    expected = fitted.transform(in_memory(files[kind_in]))
     assert not expected.isna().any().any()
     assert_written(out, expected)
     if suffix_out == ".csv":  # also what write_table writes for the whole frame
         write_table(expected, tmp_path / "whole.csv")
         assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
+        # the integer column with gaps is written as integers: "3", not "3.0"
+        assert not read_table(out, as_text=True)["late_gaps"].str.contains(".", regex=False).any()
     got = read_table(out)
-    # an integer column with gaps stays integer when the input says so (Parquet), and its
-    # imputed cells are whole numbers; pandas reads such a CSV column as float64
+    # an integer column with gaps stays integer, CSV or Parquet input, and its imputed
+    # cells are whole numbers
     assert got["count"].dtype == np.int64
-    if kind_in == "parquet":
-        assert pd.api.types.is_integer_dtype(got["late_gaps"].dtype)
-    else:
-        assert got["late_gaps"].dtype == np.float64
+    assert pd.api.types.is_integer_dtype(got["late_gaps"].dtype)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         {out.name} | ({"whole.csv"} if suffix_out == ".csv" else set())
     )
@@ -261,10 +273,10 @@ def test_streamed_output_equals_in_memory_transform(
 
 def test_tsv_and_gzip_outputs(tmp_path, files, fitted):
     impute_file(files["tsv"], tmp_path / "out.tsv", fitted, chunk_rows=50, progress=False)
-    assert_written(tmp_path / "out.tsv", fitted.transform(read_table(files["tsv"])))
+    assert_written(tmp_path / "out.tsv", fitted.transform(in_memory(files["tsv"])))
     impute_file(files["csv"], tmp_path / "out.csv.gz", fitted, chunk_rows=50, progress=False)
     assert (tmp_path / "out.csv.gz").read_bytes()[:2] == b"\x1f\x8b"  # really gzip
-    assert_written(tmp_path / "out.csv.gz", fitted.transform(read_table(files["csv"])))
+    assert_written(tmp_path / "out.csv.gz", fitted.transform(in_memory(files["csv"])))
 
 
 def test_unfitted_imputer_is_fitted_on_all_rows(tmp_path, files):
@@ -272,7 +284,7 @@ def test_unfitted_imputer_is_fitted_on_all_rows(tmp_path, files):
     report = impute_file(files["csv"], tmp_path / "o.csv", imputer, chunk_rows=100,
                          fit_sample_rows=N_ROWS, progress=False)
     assert report.fitted_on == "all rows" and report.fit_rows == N_ROWS
-    whole = read_table(files["csv"])
+    whole = in_memory(files["csv"])
     reference = small_imputer().fit_transform(whole)  # same data, same seed: same model
     assert_written(tmp_path / "o.csv", reference)
 
@@ -339,3 +351,168 @@ def test_progress_bar_goes_to_stderr(tmp_path, files, fitted, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "rows" in captured.err and "600/600" in captured.err
+
+
+# --- column kinds: the same types and text as the in-memory path ----------------------
+
+KINDS_ROWS = 90
+KIND_DTYPES = {
+    "ints": pd.Int64Dtype(),  # whole numbers with gaps
+    "dec": np.dtype(np.float64),  # whole numbers, one written "3.0" (in the last rows)
+    "flag": np.dtype(object),  # True/False with gaps, as pandas parses them
+    "flag_text": pd.BooleanDtype(),  # " true"/"FALSE " text with gaps
+    "day": np.dtype("M8[us]"),  # ISO dates with gaps
+    "stamp": np.dtype("M8[us]"),  # date-times: milliseconds only in the last rows
+    "x": np.dtype(np.float64),
+    "colour": pd.Series(["a"]).dtype,  # text
+    "n": np.dtype(np.int64),  # whole numbers, no gap
+}
+
+
+def write_kinds_csv(path: Path, n: int = KINDS_ROWS, seed: int = 0) -> Path:
+    """One column of each kind, written as a user's file would be (text we choose)."""
+    rng = np.random.default_rng(seed)
+    gap = lambda share: rng.random(n) < share  # noqa: E731
+    ints = rng.integers(0, 40, n)
+    x = rng.normal(size=n) + ints / 10
+    cells = {
+        "ints": [str(v) for v in ints],
+        "dec": [str(v) for v in rng.integers(0, 9, n)],
+        "flag": ["True" if v else "False" for v in ints % 2 == 0],
+        "flag_text": [" true" if v else "FALSE " for v in ints % 3 == 0],
+        "day": [str(pd.Timestamp("2021-01-01") + pd.Timedelta(days=int(v))) [:10] for v in ints],
+        "stamp": [str(pd.Timestamp("2021-01-01 08:00") + pd.Timedelta(seconds=int(v) * 97)) for v in ints],
+        "x": [repr(float(v)) for v in x],
+        "colour": [["red", "green", "blue"][v % 3] for v in ints],
+        "n": [str(v) for v in rng.integers(-5, 5, n)],
+    }
+    cells["dec"][n - 4] = "3.0"
+    cells["stamp"][n - 3] = "2021-01-02 10:00:00.250"
+    for name, share in [("ints", 0.2), ("dec", 0.15), ("flag", 0.15), ("flag_text", 0.15),
+                        ("day", 0.15), ("stamp", 0.15), ("x", 0.2), ("colour", 0.15)]:
+        for i in np.flatnonzero(gap(share)):
+            if (name, i) not in {("dec", n - 4), ("stamp", n - 3)}:
+                cells[name][i] = ""
+    lines = [",".join(cells)] + [",".join(cells[c][i] for c in cells) for i in range(n)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory) -> tuple[Path, ReverseImputer]:
+    path = write_kinds_csv(tmp_path_factory.mktemp("kinds") / "kinds.csv")
+    return path, small_imputer().fit(in_memory(path))
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 7, 1000])
+def test_csv_column_kinds_are_typed_as_in_memory(kinds, chunk_rows):
+    path, _ = kinds
+    whole = in_memory(path)
+    assert dict(whole.dtypes) == KIND_DTYPES
+    chunks = list(iter_table_chunks(path, chunk_rows))
+    for chunk in chunks:  # a chunk with no gap, or no decimal, has the whole file's types
+        assert dict(chunk.dtypes) == KIND_DTYPES
+    pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 1000])
+def test_streamed_column_kinds_are_written_as_in_memory(tmp_path, kinds, chunk_rows):
+    path, model = kinds
+    source = in_memory(path)
+    expected = model.transform(source)
+    assert dict(expected.dtypes) == KIND_DTYPES and not expected.isna().any().any()
+    for suffix in (".csv", ".parquet"):
+        impute_file(path, tmp_path / f"streamed{suffix}", model, chunk_rows=chunk_rows, progress=False)
+        write_table(expected, tmp_path / f"whole{suffix}")
+        streamed, whole = read_table(tmp_path / f"streamed{suffix}"), read_table(tmp_path / f"whole{suffix}")
+        pd.testing.assert_frame_equal(streamed, whole, check_exact=True)
+    assert (tmp_path / "streamed.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    text = read_table(tmp_path / "streamed.csv", as_text=True)
+    assert not text["ints"].str.contains(".", regex=False).any()  # "3", not "3.0"
+    assert text["dec"].str.endswith(".0").sum() > KINDS_ROWS / 2  # float: "3.0"
+    assert set(text["flag_text"]) == {"True", "False"}
+    assert text["day"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert text["stamp"].str.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}").all()
+    # imputed Int64 cells are whole numbers in the observed range; observed cells are
+    # the input's, bit for bit (Parquet keeps every type)
+    got = read_table(tmp_path / "streamed.parquet")
+    assert dict(got.dtypes) == KIND_DTYPES | {"flag": np.dtype(bool)}  # no gap left: bool
+    assert got["ints"].between(source["ints"].min(), source["ints"].max()).all()
+    for name in source.columns:
+        seen = source[name].notna().to_numpy()
+        pd.testing.assert_series_equal(got[name][seen], source[name][seen], check_dtype=False,
+                                       check_exact=True)
+        assert got[name][seen].astype(object).map(type).equals(
+            source[name][seen].astype(object).map(type))
+
+
+@pytest.mark.parametrize("detect", ["off", "auto"])
+def test_cli_streaming_writes_the_in_memory_file_for_each_column_kind(tmp_path, kinds, detect):
+    from typer.testing import CliRunner
+
+    from revimpute.cli import app
+
+    path, model = kinds
+    model.save(tmp_path / "model")
+    args = ["--model", str(tmp_path / "model"), "-q", "--detect", detect]
+    runner = CliRunner()
+    whole, streamed = tmp_path / "whole.csv", tmp_path / "streamed.csv"
+    assert runner.invoke(app, ["impute", str(path), "-o", str(whole), *args]).exit_code == 0
+    result = runner.invoke(app, ["impute", str(path), "-o", str(streamed), "--chunk-rows", "11", *args])
+    assert result.exit_code == 0, result.output
+    assert streamed.read_bytes() == whole.read_bytes()
+
+
+def test_int_column_with_a_value_written_with_a_decimal_point_stays_float(tmp_path, kinds):
+    _, model = kinds
+    path = tmp_path / "dec.csv"
+    # the first 30 rows alone would be int64 (no gap, no decimal point), the next 30
+    # Int64 (whole numbers with gaps); "3.0" in the last row makes the column float
+    values = [str(v % 7) for v in range(60)] + ["", "4"] * 9 + ["3.0"]
+    for i in range(30, 60, 4):
+        values[i] = ""
+    path.write_text("v,w\n" + "".join(f"{v},{i}\n" for i, v in enumerate(values)))
+    whole = in_memory(path)
+    assert whole["v"].dtype == np.float64
+    for chunk in iter_table_chunks(path, 30):
+        assert chunk["v"].dtype == np.float64 and chunk["w"].dtype == np.int64
+    imputer = ReverseImputer(hidden_sizes=(8,), latent_size=2, max_epochs=2, reverse_steps=5)
+    imputer.fit(whole)
+    impute_file(path, tmp_path / "out.csv", imputer, chunk_rows=30, progress=False)
+    write_table(imputer.transform(whole), tmp_path / "whole.csv")
+    assert (tmp_path / "out.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    written = read_table(tmp_path / "out.csv", as_text=True)["v"]
+    assert written.str.contains(".", regex=False).all()  # "4.0", as pandas writes a float
+
+
+@pytest.mark.parametrize("tz", [None, "UTC"])
+def test_datetime_layout_of_later_chunks_is_the_whole_files(tmp_path, tz):
+    # Parquet input: early rows at midnight, a later one with milliseconds. pandas writes
+    # the whole column with ".000" fractions; chunk by chunk the writer has to notice and
+    # write the file again
+    n = 80
+    stamps = pd.Series(pd.Timestamp("2022-03-01") + pd.to_timedelta(np.arange(n) % 17, unit="D"))
+    stamps[70] += pd.Timedelta(milliseconds=5)
+    stamps[[3, 25, 50]] = pd.NaT
+    if tz is not None:
+        stamps = stamps.dt.tz_localize(tz)
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"t": stamps, "a": rng.normal(size=n), "b": rng.normal(size=n)})
+    frame.loc[rng.random(n) < 0.2, "a"] = np.nan
+    frame.to_parquet(tmp_path / "in.parquet")
+    imputer = ReverseImputer(hidden_sizes=(8,), latent_size=2, max_epochs=2, reverse_steps=5).fit(frame)
+    counting = CountingImputer(imputer)
+    report = impute_file(tmp_path / "in.parquet", tmp_path / "out.csv", counting, chunk_rows=20,
+                         progress=False)
+    assert report.chunks == 4 and counting.calls == 8  # written twice
+    expected = imputer.transform(frame)
+    assert_written(tmp_path / "out.csv", expected)
+    assert read_table(tmp_path / "out.csv", as_text=True)["t"].str.contains(r"\.\d{3}").all()
+    # the same rows with the fraction in the first chunk: written once
+    first = frame.iloc[::-1].reset_index(drop=True)
+    first.to_parquet(tmp_path / "first.parquet")
+    counting = CountingImputer(imputer)
+    impute_file(tmp_path / "first.parquet", tmp_path / "first.csv", counting, chunk_rows=20,
+                progress=False)
+    assert counting.calls == 4
+    assert_written(tmp_path / "first.csv", imputer.transform(first))

@@ -121,6 +121,70 @@ def _integral(values: pd.Series) -> bool:
     )
 
 
+def text_to_boolean(series: pd.Series) -> pd.Series:
+    """``True``/``False`` text (any case, surrounding blanks ignored) as ``boolean``.
+
+    The conversion :func:`typed_columns` applies to a boolean text column.
+    """
+    return series.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean")
+
+
+def text_to_datetime(series: pd.Series) -> pd.Series:
+    """ISO 8601 text as ``datetime64`` (the conversion :func:`typed_columns` applies).
+
+    Raises
+    ------
+    ValueError
+        If a value is not a valid ISO 8601 date, the values mix time zones, or
+        they do not fit the resolution the text needs.
+    """
+    return pd.to_datetime(series, format="ISO8601")
+
+
+def typed_column(series: pd.Series, written: pd.Series | None = None) -> pd.Series | None:
+    """One column as :func:`typed_columns` types it, or None where it keeps its type.
+
+    Parameters
+    ----------
+    series : Series
+        The column as pandas read it.
+    written : Series, optional
+        The same column read as text (its observed cells' exact text); when
+        None, whole values suffice for an integer column.
+
+    Returns
+    -------
+    Series or None
+        The column as nullable ``Int64``, ``boolean`` or ``datetime64``, or
+        None when none of the rules of :func:`typed_columns` applies.
+    """
+    observed = series.dropna()
+    if observed.empty:
+        return None
+    if pd.api.types.is_float_dtype(series.dtype):
+        if not _integral(series):
+            return None
+        if written is not None:
+            shown = written.astype(str)[series.notna().to_numpy()]
+            if shown.str.contains(r"[.eE]|inf|nan", case=False, regex=True).any():
+                return None
+        return series.astype("Int64")
+    if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
+        if not isinstance(series.dtype, pd.StringDtype) and not all(
+            isinstance(v, str) for v in observed
+        ):  # (a string dtype holds only text: no need to look at every value)
+            return None
+        lowered = observed.str.strip().str.lower()
+        if lowered.isin(list(_BOOLEAN_TEXT)).all():
+            return text_to_boolean(series)
+        if observed.str.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$").all():
+            try:
+                return text_to_datetime(series)
+            except (ValueError, TypeError):
+                return None
+    return None
+
+
 def typed_columns(frame: pd.DataFrame, text: pd.DataFrame | None = None) -> pd.DataFrame:
     """Give columns read from a file the types their values have, gaps or not.
 
@@ -134,34 +198,14 @@ def typed_columns(frame: pd.DataFrame, text: pd.DataFrame | None = None) -> pd.D
     * a text column whose every observed value is an ISO 8601 date or date-time
       becomes ``datetime64``.
 
-    Other columns are returned as they are.
+    Other columns are returned as they are. :func:`typed_column` applies the
+    rules to one column.
     """
     out = frame.copy()
     for j in range(frame.shape[1]):
-        series = frame.iloc[:, j]
-        observed = series.dropna()
-        if observed.empty:
-            continue
-        if pd.api.types.is_float_dtype(series.dtype):
-            if not _integral(series):
-                continue
-            if text is not None:
-                written = text.iloc[:, j].astype(str)[series.notna().to_numpy()]
-                if written.str.contains(r"[.eE]|inf|nan", case=False, regex=True).any():
-                    continue
-            out.isetitem(j, series.astype("Int64"))
-        elif pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-            if not all(isinstance(v, str) for v in observed):
-                continue
-            lowered = observed.str.strip().str.lower()
-            if lowered.isin(list(_BOOLEAN_TEXT)).all():
-                out.isetitem(j, series.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean"))
-                continue
-            if observed.str.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$").all():
-                try:
-                    out.isetitem(j, pd.to_datetime(series, format="ISO8601"))
-                except (ValueError, TypeError):
-                    continue
+        typed = typed_column(frame.iloc[:, j], None if text is None else text.iloc[:, j])
+        if typed is not None:
+            out.isetitem(j, typed)
     return out
 
 

@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 from revimpute.exceptions import InputDataError
 
 
-
 def csv_separator(path: str | os.PathLike) -> str:
     """The field separator for ``path``: a tab for ``.tsv``, else a comma."""
     return "\t" if str(path).lower().endswith(".tsv") else ","
@@ -36,7 +35,7 @@ def csv_chunks(
     path: Path,
     chunk_rows: int,
     *,
-    dtype: dict[Any, Any] | None = None,
+    dtype: Any = None,
     on_bytes: Callable[[int], None] | None = None,
 ) -> Iterator[pd.DataFrame]:
     """Yield the CSV file's rows in DataFrames of at most ``chunk_rows`` rows.
@@ -50,8 +49,9 @@ def csv_chunks(
     ----------
     path : Path
     chunk_rows : int
-    dtype : dict, optional
-        Column types given to the parser (used to keep text columns as text).
+    dtype : dict or type, optional
+        Column types given to the parser (used to keep text columns as text;
+        ``str`` reads every cell as the text written, gaps as NaN).
     on_bytes : callable(int), optional
         Called after each chunk with the number of (compressed) bytes read so far.
 

@@ -8,15 +8,23 @@ types are decided once for the whole file:
 
 * CSV/TSV: a first streaming pass (pandas' C parser, chunk by chunk) records
   what each column looked like in every chunk (integers, floats, booleans,
-  text, all missing) and the number of rows; the types are then those pandas
-  gives when it reads the whole file. The pass also gives the row count for
-  the progress bar.
+  text, all missing) and the number of rows; the types pandas gives when it
+  reads the whole file follow from that. On top of them come the rules of
+  :func:`revimpute.io.typed_columns`, which the in-memory path applies: a
+  float column of whole numbers written without a decimal point or exponent
+  becomes nullable ``Int64``, a True/False text column ``boolean``, an ISO
+  8601 text column ``datetime64``. These rules are checked chunk by chunk
+  (:func:`revimpute.io.typed_column` on each chunk, with the chunk's text from
+  a second parser reading the same rows in step, only while some column still
+  needs it) and combined, so the chunks have the types of
+  ``typed_columns(read_table(path), read_table(path, as_text=True))``. The
+  pass also gives the row count for the progress bar.
 * Parquet: the schema and the per-row-group null counts in the file's
-  metadata give the same answer without reading the data (a column without
-  null-count statistics is scanned alone).
+  metadata give the types of ``read_table(path)`` without reading the data
+  (a column without null-count statistics is scanned alone). The file's own
+  types are kept: no text rules apply.
 
-:func:`conform` then casts every chunk to these types, so chunk after chunk
-has the dtypes of ``revimpute.io.read_table(path)``.
+:func:`conform` then casts every chunk to these types.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.exceptions import InputDataError
-from revimpute.io import check_input_file
+from revimpute.io import check_input_file, text_to_boolean, text_to_datetime, typed_column
 from revimpute.scale._readers import csv_chunks, open_parquet
 
 #: The dtype pandas gives text columns ("str" in pandas 3, object before).
@@ -53,7 +61,12 @@ class TableSchema:
         Column label -> pandas dtype, in file order, for every chunk.
     n_rows : int
     text_columns : tuple
-        CSV columns parsed as text (kept as written).
+        CSV columns parsed as text (kept as written, or converted to
+        ``boolean``/``datetime64`` when ``dtypes`` says so).
+    read_dtypes : dict
+        CSV: column label -> the dtype pandas' parser gives the column when it
+        reads the whole file (before the rules of
+        :func:`revimpute.io.typed_columns`); empty for Parquet.
     range_start, range_step, range_name
         The row index is ``RangeIndex`` ``range_start + i * range_step`` for
         row ``i``, named ``range_name`` (a Parquet file written by pandas may
@@ -66,6 +79,7 @@ class TableSchema:
     dtypes: dict[Any, Any]
     n_rows: int
     text_columns: tuple[Any, ...] = field(default=())
+    read_dtypes: dict[Any, Any] = field(default_factory=dict)
     range_start: int = 0
     range_step: int = 1
     range_name: Any = None
@@ -109,24 +123,120 @@ def _decide(kinds: set[str]) -> tuple[Any, bool]:
     return TEXT_DTYPE, True
 
 
+_UNITS = ("s", "ms", "us", "ns")  # the resolutions of pandas' datetime64, coarse to fine
+
+
+@dataclass
+class _TypedScan:
+    """What the rules of :func:`revimpute.io.typed_column` said of a column, chunk by chunk.
+
+    Two readings are followed, as the whole-file type is not known before the
+    end: the column as numbers (``Int64`` if every chunk is whole numbers
+    written as such) and the column as text (``boolean`` or ``datetime64`` if
+    every chunk's text is). A reading, once refuted, is not checked again.
+    """
+
+    observed: bool = False
+    whole_numbers: bool = True
+    text_kind: str | None = ""  # "" nothing seen yet, None refuted, "boolean" or "datetime"
+    tz: Any = None
+    units: set[str] = field(default_factory=set)
+    low: Any = None
+    high: Any = None
+
+    @property
+    def pending(self) -> bool:
+        """Whether a later chunk's text could still change the decision."""
+        return self.whole_numbers or self.text_kind is not None
+
+    def add(self, values: pd.Series, kind: str, text: pd.Series | None) -> None:
+        """Check one chunk's column (``values`` as parsed, ``text`` as written)."""
+        self.observed = True
+        if self.whole_numbers:
+            self.whole_numbers = kind in (_INT, _UINT, _FLOAT) and text is not None and (
+                typed_column(values.astype(np.float64), text) is not None
+            )
+        if self.text_kind is not None:
+            typed = None if text is None else typed_column(text)
+            self._add_text(typed)
+
+    def _add_text(self, typed: pd.Series | None) -> None:
+        if typed is None:
+            self.text_kind = None
+            return
+        is_datetime = pd.api.types.is_datetime64_any_dtype(typed.dtype)
+        kind = "datetime" if is_datetime else str(typed.dtype)
+        if self.text_kind not in ("", kind):
+            self.text_kind = None
+            return
+        if is_datetime:
+            tz = getattr(typed.dtype, "tz", None)
+            if self.text_kind == "datetime" and tz != self.tz:
+                self.text_kind = None  # mixed time zones: the whole column does not parse
+                return
+            self.tz = tz
+            self.units.add(typed.dt.unit)
+            low, high = typed.min(), typed.max()
+            self.low = low if self.low is None else min(self.low, low)
+            self.high = high if self.high is None else max(self.high, high)
+        self.text_kind = kind
+
+    def decide(self, dtype: Any, is_text: bool) -> Any:
+        """The column's type under the rules, given the type pandas gives it."""
+        if not self.observed:
+            return dtype
+        if not is_text:
+            if self.whole_numbers and dtype == np.float64:
+                return pd.Int64Dtype()
+            return dtype
+        if self.text_kind == "boolean":
+            return pd.BooleanDtype()
+        if self.text_kind == "datetime":
+            unit = max(self.units, key=_UNITS.index)
+            typed = pd.DatetimeTZDtype(unit, self.tz) if self.tz is not None else np.dtype(f"M8[{unit}]")
+            try:  # the whole column parses at the finest unit only if every value fits it
+                pd.Series([self.low, self.high]).astype(typed)
+            except (ValueError, OverflowError):
+                return dtype
+            return typed
+        return dtype
+
+
 def _scan_csv(path: Path, chunk_rows: int, on_bytes: Callable[[int], None] | None) -> TableSchema:
     kinds: dict[Any, set[str]] = {}
+    typed: dict[Any, _TypedScan] = {}
     n_rows = 0
-    for chunk in csv_chunks(path, chunk_rows, on_bytes=on_bytes):
-        if not kinds:
-            kinds = {label: set() for label in chunk.columns}
-        n_rows += len(chunk)
-        if len(chunk):
+    # the same rows as text, in step with the parsed chunks, while some column needs them
+    texts = csv_chunks(path, chunk_rows, dtype=str)
+    try:
+        for chunk in csv_chunks(path, chunk_rows, on_bytes=on_bytes):
+            if not kinds:
+                kinds = {label: set() for label in chunk.columns}
+                typed = {label: _TypedScan() for label in chunk.columns}
+            text = None
+            if any(t.pending for t in typed.values()):
+                text = next(texts, None)
+                if text is None or len(text) != len(chunk) or list(text.columns) != list(chunk.columns):
+                    raise RuntimeError(f"{path}: the text reading of the file is out of step")
+            n_rows += len(chunk)
+            if not len(chunk):
+                continue
             for label in chunk.columns:
-                kinds[label].add(_chunk_kind(chunk[label]))
+                kind = _chunk_kind(chunk[label])
+                kinds[label].add(kind)
+                if kind != _EMPTY and typed[label].pending:
+                    typed[label].add(chunk[label], kind, None if text is None else text[label])
+    finally:
+        texts.close()
     if not kinds:
         raise InputDataError(f"{path}: no columns found")
     if n_rows == 0:
         raise InputDataError(f"{path}: header only, the table has no rows")
     decided = {label: _decide(k) for label, k in kinds.items()}
-    dtypes = {label: dt for label, (dt, _) in decided.items()}
+    read_dtypes = {label: dt for label, (dt, _) in decided.items()}
+    dtypes = {label: typed[label].decide(dt, is_text) for label, (dt, is_text) in decided.items()}
     text = tuple(label for label, (_, is_text) in decided.items() if is_text)
-    return TableSchema(path, "csv", dtypes, n_rows, text)
+    return TableSchema(path, "csv", dtypes, n_rows, text, read_dtypes)
 
 
 def _parquet_null_fields(pf: Any, fields: list[str]) -> set[str]:
@@ -217,13 +327,36 @@ def scan_table(
 
 
 def conform(chunk: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """Cast the columns of ``chunk`` to the whole-file types of ``schema``."""
+    """Cast the columns of ``chunk`` to the whole-file types of ``schema``.
+
+    CSV text columns typed ``boolean`` or ``datetime64`` are converted as
+    :func:`revimpute.io.typed_columns` converts them; other columns are cast.
+    """
     if list(chunk.columns) != schema.columns:
         raise InputDataError(
             f"{schema.path}: a chunk has columns {list(chunk.columns)!r}, "
             f"expected {schema.columns!r}"
         )
-    casts = {label: dt for label, dt in schema.dtypes.items() if chunk[label].dtype != dt}
+    converted: dict[Any, pd.Series] = {}
+    casts: dict[Any, Any] = {}
+    text = set(schema.text_columns)
+    for label, dtype in schema.dtypes.items():
+        column = chunk[label]
+        if column.dtype == dtype:
+            continue
+        if label in text and isinstance(dtype, pd.BooleanDtype):
+            converted[label] = text_to_boolean(column)
+        elif label in text and pd.api.types.is_datetime64_any_dtype(dtype):
+            stamps = text_to_datetime(column)
+            if isinstance(dtype, pd.DatetimeTZDtype) and stamps.dt.tz is None:
+                stamps = stamps.dt.tz_localize(dtype.tz)  # a chunk with gaps only
+            converted[label] = stamps if stamps.dtype == dtype else stamps.astype(dtype)
+        else:
+            casts[label] = dtype
     if casts:
         chunk = chunk.astype(casts)
+    if converted:
+        chunk = chunk.copy(deep=False)
+        for label, column in converted.items():
+            chunk[label] = column
     return chunk

@@ -28,11 +28,9 @@ import numpy as np
 import pandas as pd
 
 from revimpute.exceptions import RevimputeError
-from revimpute.io import atomic_path, table_format
-from revimpute.scale._progress import rows_progress
+from revimpute.io import table_format
 from revimpute.scale._readers import csv_separator, is_gzip
-from revimpute.scale._schema import TableSchema
-from revimpute.scale._writer import ChunkWriter
+from revimpute.scale._schema import TableSchema, conform
 from revimpute.scale.streaming import (
     StreamReport,
     _check_positive,
@@ -41,6 +39,7 @@ from revimpute.scale.streaming import (
     ensure_fitted,
     quiet_copy,
     transform_chunk,
+    write_chunks,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -270,7 +269,10 @@ def _read_dask(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
     """The file as a Dask DataFrame with the whole-file column types of ``schema``.
 
     Dask's own conversion of text columns to ``string[pyarrow]`` is switched
-    off, so partitions get exactly the dtypes :func:`iter_table_chunks` gives.
+    off, so partitions get exactly the dtypes :func:`iter_table_chunks` gives:
+    a CSV file is parsed with the types pandas gives the whole file, then
+    every partition goes through :func:`conform` (``Int64``, ``boolean``,
+    ``datetime64`` columns, as :func:`revimpute.io.typed_columns` types them).
     """
     import dask
     import dask.dataframe as dd
@@ -283,7 +285,7 @@ def _read_dask(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
             return ddf.astype(casts) if casts else ddf
         dtype: dict[Any, Any] = {}
         bool_na = []
-        for label, dt in schema.dtypes.items():
+        for label, dt in (schema.read_dtypes or schema.dtypes).items():
             if dt == object and label not in schema.text_columns:
                 dtype[label] = "boolean"  # booleans with gaps: object True/False/NaN in pandas
                 bool_na.append(label)
@@ -299,6 +301,8 @@ def _read_dask(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
         if bool_na:
             meta = ddf._meta.astype(dict.fromkeys(bool_na, object))
             ddf = ddf.map_partitions(_bool_na_to_object, bool_na, meta=meta)
+        if any(ddf.dtypes[label] != dt for label, dt in schema.dtypes.items()):
+            ddf = ddf.map_partitions(conform, schema, meta=conform(ddf._meta, schema))
         return ddf
 
 
@@ -404,18 +408,11 @@ def impute_file_dask(
     if max_pending is None:
         max_pending = 2 * max(1, sum(client.nthreads().values()))
     max_pending = _check_positive("max_pending", max_pending)
-    rows = chunks = 0
-    with atomic_path(out_path) as tmp:
-        with ChunkWriter(tmp, out_path) as writer, rows_progress(
-            progress, f"imputing {Path(in_path).name} on Dask", schema.n_rows
-        ) as advance:
-            for frame in _ordered_results(client, result.to_delayed(), max_pending):
-                chunks += 1
-                if len(frame) == 0:
-                    continue
-                writer.write(frame)
-                rows += len(frame)
-                advance(len(frame))
+    rows, chunks = write_chunks(
+        out_path, lambda: _ordered_results(client, result.to_delayed(), max_pending),
+        progress=progress, description=f"imputing {Path(in_path).name} on Dask",
+        total_rows=schema.n_rows,
+    )
     seconds = time.perf_counter() - begin
     return StreamReport(
         rows=rows,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from revimpute.io import atomic_path, check_input_file, table_format
 from revimpute.reverse.row_noise import splitmix64
 from revimpute.scale._progress import bytes_progress, console, rows_progress
 from revimpute.scale._readers import csv_chunks, parquet_chunks
-from revimpute.scale._schema import TableSchema, conform, scan_table
+from revimpute.scale._schema import TEXT_DTYPE, TableSchema, conform, scan_table
 from revimpute.scale._writer import ChunkWriter
 
 __all__ = [
@@ -97,12 +97,16 @@ def iter_table_chunks(
 ) -> Iterator[pd.DataFrame]:
     """Yield a CSV/TSV or Parquet file's rows in DataFrames of at most ``chunk_rows`` rows.
 
-    Every chunk has the column types that reading the whole file with
-    :func:`revimpute.io.read_table` gives (decided once, by a first pass over
-    a CSV file or from a Parquet file's metadata), and the row index continues
-    from chunk to chunk (``RangeIndex`` offsets, or the index columns a
-    Parquet file stores), so ``pd.concat(iter_table_chunks(path, n))`` equals
-    ``read_table(path)``.
+    Every chunk has the column types the in-memory path gives the whole file
+    (decided once, by a first pass over a CSV file or from a Parquet file's
+    metadata): for a CSV file those of
+    ``typed_columns(read_table(path), read_table(path, as_text=True))``
+    (:func:`revimpute.io.typed_columns`: whole numbers with gaps as ``Int64``,
+    True/False text as ``boolean``, ISO dates as ``datetime64``), for a
+    Parquet file those of ``read_table(path)``. The row index continues from
+    chunk to chunk (``RangeIndex`` offsets, or the index columns a Parquet
+    file stores), so ``pd.concat(iter_table_chunks(path, n))`` equals that
+    whole-file frame.
 
     Parameters
     ----------
@@ -132,7 +136,7 @@ def iter_table_chunks(
     if fmt == "parquet":
         raw = parquet_chunks(path, chunk_rows)
     else:
-        text = {label: schema.dtypes[label] for label in schema.text_columns}
+        text = dict.fromkeys(schema.text_columns, TEXT_DTYPE)
         raw = csv_chunks(path, chunk_rows, dtype=text or None)
     offset = 0
     for chunk in raw:
@@ -304,6 +308,49 @@ def transform_chunk(imputer: Any, chunk: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(out), index=chunk.index, columns=columns)
 
 
+def write_chunks(
+    out_path: str | os.PathLike,
+    frames: Callable[[], Iterator[pd.DataFrame]],
+    *,
+    progress: bool,
+    description: str,
+    total_rows: int,
+) -> tuple[int, int]:
+    """Write the frames ``frames()`` yields into ``out_path``, atomically.
+
+    The frames go to a temporary file beside ``out_path`` that replaces it
+    only when complete. When a CSV file's datetime column turns out to need a
+    finer layout in a later frame than in the first ones (see
+    :class:`~revimpute.scale._writer.ChunkWriter`), the frames are made and
+    written again with the whole file's layouts, so the file is what pandas
+    writes for the whole frame.
+
+    Returns
+    -------
+    (rows, chunks) : tuple of int
+        Rows written and frames seen (empty frames are counted, not written).
+    """
+    layouts = None
+    with atomic_path(out_path) as tmp:
+        while True:
+            rows = chunks = 0
+            with ChunkWriter(tmp, out_path, datetime_layouts=layouts) as writer, rows_progress(
+                progress, description, total_rows
+            ) as advance:
+                for frame in frames():
+                    chunks += 1
+                    if len(frame) == 0:
+                        continue
+                    writer.write(frame)
+                    rows += len(frame)
+                    advance(len(frame))
+            if writer.consistent:
+                return rows, chunks
+            layouts = writer.datetime_layouts
+            if progress:
+                console.print("writing again: a date-time column needs a finer layout than its first rows")
+
+
 def impute_file(
     in_path: str | os.PathLike,
     out_path: str | os.PathLike,
@@ -328,7 +375,9 @@ def impute_file(
     sample of ``fit_sample_rows`` rows; (3) impute chunk after chunk, writing
     each into a temporary file beside ``out_path`` that is renamed into place
     only when complete, so a failure leaves no partial output and an existing
-    ``out_path`` untouched.
+    ``out_path`` untouched. A CSV output is the text pandas writes for the
+    whole imputed frame (a date-time column that needs a finer layout in a
+    later chunk than in the first ones makes step 3 run twice).
 
     Parameters
     ----------
@@ -370,16 +419,13 @@ def impute_file(
         random_state=random_state, progress=progress,
     )
     worker = quiet_copy(imputer) if progress else imputer
-    rows = chunks = 0
-    with atomic_path(out_path) as tmp:
-        with ChunkWriter(tmp, out_path) as writer, rows_progress(
-            progress, f"imputing {Path(in_path).name}", schema.n_rows
-        ) as advance:
-            for chunk in iter_table_chunks(schema.path, chunk_rows, schema=schema):
-                writer.write(transform_chunk(worker, chunk))
-                rows += len(chunk)
-                chunks += 1
-                advance(len(chunk))
+
+    def imputed() -> Iterator[pd.DataFrame]:
+        for chunk in iter_table_chunks(schema.path, chunk_rows, schema=schema):
+            yield transform_chunk(worker, chunk)
+
+    rows, chunks = write_chunks(out_path, imputed, progress=progress,
+                                description=f"imputing {Path(in_path).name}", total_rows=schema.n_rows)
     seconds = time.perf_counter() - begin
     return StreamReport(
         rows=rows,
