@@ -4,7 +4,7 @@
 
 Uses the cached networks of `revimpute demo mnist` (every network, their results averaged as the
 experiment does) and 2,000 images of MNIST's validation part
-(`train[50000:52000]`; the network was trained on them too, with other masks). For each candidate
+(`train[50000:52000]`; the networks were trained on them too, with other masks). For each candidate
 setting it prints the accuracy over all pixels and the RMSE on the missing pixels of the one-pass fill,
 of the cleaned reverse-trained row (estimate="mode") and of their average (estimate="mean").
 The chosen settings are `MNIST_REVERSE_PARAMS` in `revimpute.bench.mnist_experiment`.
