@@ -181,6 +181,11 @@ class MnistRun:
                 "scores": [asdict(s) for s in self.scores]}
 
 
+def networks(imputer: ReverseImputer) -> list[tuple[torch.nn.Module, float, int]]:
+    """Each network of a fitted imputer with its code radius and dropout seed, as it is searched."""
+    return list(zip(imputer.models_, imputer.radii_, imputer._model_seeds()))
+
+
 def run_corruption(
     imputer: ReverseImputer,
     test: np.ndarray,
@@ -194,7 +199,7 @@ def run_corruption(
     holed = np.where(mask, np.nan, test)
     scores: list[MethodScore] = []
     images = {"original": test[:figure_rows], "corrupted": np.where(mask, 0.0, test)[:figure_rows]}
-    networks = list(zip(imputer.models_, imputer.radii_, imputer._model_seeds()))
+    nets = networks(imputer)
     x = imputer.scaler_.transform(np.where(mask, 0.0, test))
     bounds = imputer.scaled_bounds()
     for method in methods:
@@ -206,7 +211,7 @@ def run_corruption(
     reverse_methods = {"reverse_input", "reverse_cleaned", "reverse_mean"} & set(methods)
     if "pass" in methods or reverse_methods:  # the pass is also half of the mean estimate
         start = time.perf_counter()
-        first = _clip(ensemble_mean([one_pass(m, x, mask) for m, _, _ in networks]), bounds)
+        first = _clip(ensemble_mean([one_pass(m, x, mask) for m, _, _ in nets]), bounds)
         pass_seconds = time.perf_counter() - start
     if "pass" in methods:
         start = time.perf_counter()
@@ -214,7 +219,7 @@ def run_corruption(
         seconds = pass_seconds + time.perf_counter() - start
         wholes = []
         with torch.no_grad():
-            for model, _, _ in networks:
+            for model, _, _ in nets:
                 whole, _ = model(torch.from_numpy(x), torch.from_numpy((~mask).astype(np.float32)), batch_invariant=True)
                 wholes.append(whole.numpy())
         whole = imputer.scaler_.inverse_transform(ensemble_mean(wholes))
@@ -225,7 +230,7 @@ def run_corruption(
         raw_config = ReverseConfig(**{**asdict(config), "cleanup": False, "estimate": "mode"})
         raws, cleans = [], []
         search_seconds = clean_seconds = 0.0
-        for model, radius, seed in networks:
+        for model, radius, seed in nets:
             start = time.perf_counter()
             raw, _report = reverse_impute(model, x, mask, raw_config, radius, seed, bounds=bounds)
             search_seconds += time.perf_counter() - start
