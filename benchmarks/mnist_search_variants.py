@@ -49,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_mnist()
     imputer, _ = mnist_model(train=data.train, verbose=False)
-    images = data.train[50000 : 50000 + args.rows]
+    images = data.validation[: args.rows]  # train[50000:50000+rows]
     networks = mnist_networks(imputer)
     bounds = imputer.scaled_bounds()
     base = replace(imputer.reverse_config(), estimate="mode")

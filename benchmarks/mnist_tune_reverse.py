@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
     data = load_mnist()
     imputer, _ = mnist_model(train=data.train, verbose=False)
-    images = data.train[50000 : 50000 + args.rows]
+    images = data.validation[: args.rows]  # train[50000:50000+rows]
     networks = mnist_networks(imputer)
     bounds = imputer.scaled_bounds()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {len(images)} validation images, "

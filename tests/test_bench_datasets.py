@@ -201,6 +201,7 @@ def test_load_mnist_parses_verifies_and_caches(small_mnist, monkeypatch, tmp_pat
     cache = tmp_path / "cache"
     data = load_mnist(cache_dir=cache)
     np.testing.assert_array_equal(data.train, np.concatenate([x_tr, x_va]))
+    np.testing.assert_array_equal(data.validation, x_va)  # the last rows of train
     np.testing.assert_array_equal(data.train_labels, np.concatenate([y_tr, y_va]))
     np.testing.assert_array_equal(data.test, x_te)
     np.testing.assert_array_equal(data.test_labels, y_te)

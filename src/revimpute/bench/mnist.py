@@ -80,6 +80,11 @@ class MnistData(NamedTuple):
     test: np.ndarray
     test_labels: np.ndarray
 
+    @property
+    def validation(self) -> np.ndarray:
+        """The 10 000 validation images: the last rows of ``train`` (a view)."""
+        return self.train[_N_TRAIN:]
+
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickler that resolves only the globals listed in ``_ALLOWED_GLOBALS``."""
