@@ -208,3 +208,28 @@ def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
         assert pd.api.types.is_datetime64_any_dtype(repaired["day"].dtype)
         assert set(repaired["kind"]) <= {"big", "small"}
         assert not repaired.isna().any().any()
+
+
+def test_jobs_side_by_side(holes_csv, tmp_path):
+    import torch
+
+    path, _ = holes_csv
+    model = tmp_path / "model"
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        result = runner.invoke(app, ["fit", str(path), "-m", str(model), "-q", "--jobs", "2", *FAST_FIT])
+        assert result.exit_code == 0, result.output
+        outputs = []
+        for jobs in ("1", "2"):  # the search gives the same bits side by side
+            out = tmp_path / f"out{jobs}.csv"
+            result = runner.invoke(app, ["impute", str(path), "-o", str(out), "-m", str(model), "-q", "-j", jobs])
+            assert result.exit_code == 0, result.output
+            outputs.append(out.read_bytes())
+        assert outputs[0] == outputs[1]
+    finally:
+        torch.set_num_threads(before)
+    for command in (["impute", str(path), "-o", str(tmp_path / "o.csv")], ["fit", str(path), "-m", str(tmp_path / "m")]):
+        result = runner.invoke(app, [*command, "--jobs", "0"])
+        assert result.exit_code == 2 and "--jobs must be" in result.output
+    assert not (tmp_path / "o.csv").exists() and not (tmp_path / "m").exists()

@@ -99,3 +99,87 @@ def test_multi_tensor_adam_trains_bitwise_the_same_weights(monkeypatch):
     loop, _ = train_autoencoder(X, observed, config, seed=5)
     for name, value in fast.state_dict().items():
         assert torch.equal(value, loop.state_dict()[name]), name
+
+
+@pytest.fixture
+def two_threads():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_mnist_network_weights_do_not_depend_on_thread_count(two_threads):
+    # the MNIST pair trains side by side on one thread each (n_jobs=-1) and is
+    # bitwise the pair trained one after the other on two threads: true of these
+    # layer shapes (full batches of 128 and a last one of 40), not of every shape
+    import torch
+
+    from revimpute.bench.mnist_experiment import MNIST_MODEL_PARAMS
+    from revimpute.nn import TrainingConfig, train_autoencoder
+
+    rng = np.random.default_rng(1)
+    X = rng.random(size=(400, 784)).astype(np.float32)
+    observed = np.ones(X.shape, dtype=bool)
+    keys = ("hidden_sizes", "latent_size", "batch_size", "learning_rate", "corruption", "corruption_rate",
+            "validation_fraction")
+    config = TrainingConfig(**{k: MNIST_MODEL_PARAMS[k] for k in keys}, max_epochs=2)
+    two, _ = train_autoencoder(X, observed, config, seed=3)
+    torch.set_num_threads(1)
+    one, _ = train_autoencoder(X, observed, config, seed=3)
+    for name, value in two.state_dict().items():
+        assert torch.equal(value, one.state_dict()[name]), name
+
+
+@pytest.mark.parametrize("n_jobs", [2, -1])
+def test_networks_side_by_side_are_bitwise_one_after_the_other(holed, two_threads, n_jobs):
+    # side by side, each network trains on its share of the threads (here one):
+    # the same bits as training them one after the other on that many threads;
+    # the search gives the same bits whatever the thread count
+    import torch
+
+    _, Xh, _ = holed
+    params = {**FAST, "hidden_sizes": (600, 64), "n_models": 3}
+    together = ReverseImputer(**params, n_jobs=n_jobs).fit(Xh[:150])
+    assert torch.get_num_threads() == 2  # restored after the jobs
+    torch.set_num_threads(1)
+    alone = ReverseImputer(**params).fit(Xh[:150])
+    torch.set_num_threads(2)
+    for a, b in zip(alone.models_, together.models_, strict=True):
+        for name, value in a.state_dict().items():
+            assert torch.equal(value, b.state_dict()[name]), name
+    assert alone.radii_ == together.radii_
+    assert [h.validation_loss for h in alone.histories_] == [h.validation_loss for h in together.histories_]
+    big = np.vstack([Xh] * 2)
+    assert np.array_equal(alone.transform(big), together.transform(big))
+    assert alone.reverse_report_ == together.reverse_report_
+    assert torch.get_num_threads() == 2
+
+
+def test_map_networks_keeps_order_and_restores_threads_on_error(two_threads):
+    import torch
+
+    from revimpute.nn.parallel import effective_workers, map_networks
+
+    assert map_networks(lambda i: (i, torch.get_num_threads()), [0, 1, 2], n_jobs=-1) == [(0, 1), (1, 1), (2, 1)]
+    assert map_networks(lambda i: torch.get_num_threads(), [0, 1], n_jobs=None) == [2, 2]
+
+    def boom(i: int) -> int:
+        raise RuntimeError(f"job {i}")
+
+    with pytest.raises(RuntimeError, match="job"):
+        map_networks(boom, [0, 1], n_jobs=2)
+    assert torch.get_num_threads() == 2
+    assert [effective_workers(j, 5, n_threads=8) for j in (None, 1, 3, -1, -3, 20)] == [1, 1, 3, 5, 5, 5]
+    assert effective_workers(-1, 2, n_threads=8) == 2
+    assert effective_workers(-8, 4, n_threads=8) == 1
+    with pytest.raises(ValueError, match="n_jobs"):
+        effective_workers(0, 2)
+
+
+def test_n_jobs_zero_is_rejected(holed):
+    _, Xh, _ = holed
+    with pytest.raises(ValueError, match="n_jobs"):
+        ReverseImputer(**FAST, n_jobs=0).fit(Xh[:50])

@@ -168,13 +168,18 @@ def fit(
     never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
     max_epochs: int = typer.Option(500, "--max-epochs", help="Upper bound on training epochs."),
     seed: int = typer.Option(0, "--seed", help="Random seed of training."),
+    jobs: int = typer.Option(
+        -1, "--jobs", "-j", help="Networks trained and searched side by side, each on its share of the CPU threads "
+        "(-1: as many as there are threads; 1: one after the other)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Train a reverse-training model on DATA and save it to --model."""
     from revimpute.impute import ReverseImputer
 
+    _check_jobs(jobs)
     frame = _read_for_imputation(data, detect, token, never, quiet)
-    imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet)
+    imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs)
     imputer.fit(frame)
     imputer.save(model)
     if not quiet:
@@ -204,6 +209,10 @@ def impute(
     dask: str | None = typer.Option(
         None, "--dask", help="Run on Dask: local:N (N local workers) or tcp://host:port."
     ),
+    jobs: int = typer.Option(
+        -1, "--jobs", "-j", help="Networks trained and searched side by side, each on its share of the CPU threads "
+        "(-1: as many as there are threads; 1: one after the other)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Fill every missing cell of DATA and write the result to --output."""
@@ -217,13 +226,15 @@ def impute(
         raise fail("--model holds a reverse-training model; leave --method out or use --method reverse")
     if chunk_rows is not None and chunk_rows < 1:
         raise fail("--chunk-rows must be a positive number of rows")
+    _check_jobs(jobs)
     if model is not None:
         imputer = ReverseImputer.load(model)
-        imputer.set_params(verbose=not quiet)
+        imputer.set_params(verbose=not quiet, n_jobs=jobs)
     else:
-        params = {"random_state": seed} if "random_state" in get_imputer(method).get_params() else {}
-        if method in ("reverse", "autoencoder"):
-            params["verbose"] = not quiet
+        default = get_imputer(method)
+        params = {"random_state": seed} if "random_state" in default.get_params() else {}
+        if isinstance(default, ReverseImputer):  # reverse, autoencoder
+            params.update(verbose=not quiet, n_jobs=jobs)
         imputer = get_imputer(method, **params)
     if chunk_rows is not None or dask is not None:
         _impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet)
@@ -235,6 +246,11 @@ def impute(
     write_table(result, output)
     if not quiet:
         console.print(f"wrote {len(result)} rows to {output}", highlight=False)
+
+
+def _check_jobs(jobs: int) -> None:
+    if jobs == 0:
+        raise fail("--jobs must be a positive number of jobs, or -1 for one per CPU thread")
 
 
 def _impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet) -> None:

@@ -57,7 +57,9 @@ def table_demo(
         start = time.perf_counter()
         if method in ("reverse", "autoencoder"):
             if reverse is None:
-                reverse = ReverseImputer(random_state=seed, **(reverse_params or {})).fit(holed)
+                # networks side by side (n_jobs=-1): half the time on two cores, the same numbers
+                params = {"random_state": seed, "n_jobs": -1, **(reverse_params or {})}
+                reverse = ReverseImputer(**params).fit(holed)
                 reverse_fit_seconds = time.perf_counter() - start
                 start = time.perf_counter()
             filled = reverse.transform(holed) if method == "reverse" else reverse.impute_pass(holed)

@@ -22,7 +22,8 @@ from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.exceptions import InputDataError
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
-from revimpute.nn import TrainingConfig, code_radius, train_autoencoder
+from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
+from revimpute.nn.parallel import map_networks
 from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
@@ -175,6 +176,17 @@ class ReverseImputer(BaseImputer):
         naming the column and value (``"error"``).
     chunk_size : int, default=4096
         Rows optimised together; bounds memory, never changes results.
+    n_jobs : int or None, default=None
+        Networks of the ensemble trained and reverse-trained at the same time
+        on the CPU, each on its share of PyTorch's threads (``None``: one at a
+        time; -1: as many as there are threads); with two or more networks it
+        saves time (MNIST pair on two cores: training 466 s instead of 614 s).
+        The search gives bitwise the same imputations for every value. Each
+        network then trains on fewer threads, which for some layer shapes
+        changes the last bits of its weights, as a machine with fewer cores
+        would (not for the MNIST networks: checked). While it runs, PyTorch's
+        thread count (process-wide) is lowered to each job's share. Ignored on
+        CUDA.
     device : {"auto", "cpu", "cuda"}, default="cpu"
     random_state : int, RandomState or None, default=0
         Seeds training and the row-keyed dropout streams. The default 0 makes
@@ -254,6 +266,11 @@ class ReverseImputer(BaseImputer):
         "max_categories": [Interval(numbers.Integral, 1, None, closed="left")],
         "handle_unknown": [StrOptions(set(HANDLE_UNKNOWN))],
         "chunk_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_jobs": [
+            Interval(numbers.Integral, None, -1, closed="right"),
+            Interval(numbers.Integral, 1, None, closed="left"),
+            None,
+        ],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -288,6 +305,7 @@ class ReverseImputer(BaseImputer):
         max_categories: int = 200,
         handle_unknown: str = "missing",
         chunk_size: int = 4096,
+        n_jobs: int | None = None,
         device: str = "cpu",
         random_state: Any = 0,
         verbose: bool = False,
@@ -320,6 +338,7 @@ class ReverseImputer(BaseImputer):
         self.max_categories = max_categories
         self.handle_unknown = handle_unknown
         self.chunk_size = chunk_size
+        self.n_jobs = n_jobs
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -389,23 +408,31 @@ class ReverseImputer(BaseImputer):
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0])
         device = _resolve_device(self.device)
-        self.models_, self.radii_, self.histories_ = [], [], []
         with progress_bar(self.verbose, "training", total=config.max_epochs * n_models, unit="epochs") as tick:
-            for train_seed in train_seeds:
+
+            def train_one(train_seed: int) -> tuple[torch.nn.Module, float, TrainingHistory]:
                 model, history = train_autoencoder(
                     units, observed, config, seed=train_seed, device=device,
                     progress=(lambda e, total, tl, vl: tick(1, f"loss {tl:.4f} val {vl:.4f}")),
                     layout=layout,
                 )
                 tick(config.max_epochs - len(history.train_loss))  # epochs saved by early stopping
-                self.radii_.append(code_radius(model, units, observed, device=device))
-                self.models_.append(model.to("cpu"))
-                self.histories_.append(history)
+                radius = code_radius(model, units, observed, device=device)
+                return model.to("cpu"), radius, history
+
+            trained = map_networks(train_one, train_seeds, self.n_jobs, device)
+        self.models_ = [model for model, _, _ in trained]
+        self.radii_ = [radius for _, radius, _ in trained]
+        self.histories_ = [history for _, _, history in trained]
         self.model_, self.radius_, self.history_ = self.models_[0], self.radii_[0], self.histories_[0]
 
     def _model_seeds(self) -> list[int]:
         """Seed of the row-keyed dropout streams of each network (the first: ``seed_``)."""
         return [(self.seed_ + k) % (2**31 - 1) for k in range(len(self.models_))]
+
+    def _networks(self) -> list[tuple[torch.nn.Module, float, int]]:
+        """Each network with its code radius and dropout seed, as it is searched."""
+        return list(zip(self.models_, self.radii_, self._model_seeds()))
 
     def _reverse(
         self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
@@ -413,9 +440,10 @@ class ReverseImputer(BaseImputer):
     ) -> np.ndarray:
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
-        total, reports = None, []
         with progress_bar(self.verbose, "reverse training", total=n_rows * len(self.models_), unit="rows") as tick:
-            for model, radius, seed in zip(self.models_, self.radii_, self._model_seeds()):
+
+            def search_one(network: tuple[torch.nn.Module, float, int]) -> tuple[np.ndarray, ReverseReport]:
+                model, radius, seed = network
                 if device.type != "cpu":
                     model = copy.deepcopy(model).to(device)
                 done = [0]
@@ -424,16 +452,14 @@ class ReverseImputer(BaseImputer):
                     tick(rows_done - done[0])
                     done[0] = rows_done
 
-                filled, report = reverse_impute(
+                return reverse_impute(
                     model, units, missing, self.reverse_config(), radius, seed,
                     device=device, progress=advance, bounds=bounds, layout=layout,
                 )
-                reports.append(report)
-                total = filled.astype(np.float64) if total is None else total + filled
-        self.reverse_report_ = _merge_reports(reports)
-        if len(self.models_) == 1:
-            return filled
-        return (total / len(self.models_)).astype(np.float32)
+
+            results = map_networks(search_one, self._networks(), self.n_jobs, device)
+        self.reverse_report_ = _merge_reports([report for _, report in results])
+        return ensemble_mean([filled for filled, _ in results])
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""
