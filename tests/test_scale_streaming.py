@@ -516,3 +516,21 @@ def test_datetime_layout_of_later_chunks_is_the_whole_files(tmp_path, tz):
                 progress=False)
     assert counting.calls == 4
     assert_written(tmp_path / "first.csv", imputer.transform(first))
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_duration_column_is_refused_by_name_in_memory_and_streamed(tmp_path, stream):
+    from typer.testing import CliRunner
+
+    from revimpute.cli import app
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "wait": pd.to_timedelta(np.arange(40), unit="min")})
+    frame.loc[[3, 7], "x"] = np.nan
+    frame.loc[5, "wait"] = pd.NaT
+    frame.to_parquet(tmp_path / "in.parquet")
+    out = tmp_path / "out.csv"
+    args = ["impute", str(tmp_path / "in.parquet"), "-o", str(out), "-q", "--seed", "0"]
+    result = CliRunner().invoke(app, [*args, *(["--chunk-rows", "10"] if stream else [])])
+    assert result.exit_code == 2, result.output
+    assert "'wait'" in result.output and "timedelta64" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.parquet"]
