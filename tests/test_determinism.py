@@ -163,10 +163,11 @@ def test_map_networks_keeps_order_and_restores_threads_on_error(two_threads):
 
     from revimpute.nn.parallel import effective_workers, map_networks
 
-    assert map_networks(lambda i: (i, torch.get_num_threads()), [0, 1, 2], n_jobs=-1) == [(0, 1), (1, 1), (2, 1)]
-    assert map_networks(lambda i: torch.get_num_threads(), [0, 1], n_jobs=None) == [2, 2]
+    assert map_networks(lambda i, _stop: (i, torch.get_num_threads()), [0, 1, 2], n_jobs=-1) == [
+        (0, 1), (1, 1), (2, 1)]
+    assert map_networks(lambda i, _stop: torch.get_num_threads(), [0, 1], n_jobs=None) == [2, 2]
 
-    def boom(i: int) -> int:
+    def boom(i: int, _stop) -> int:
         raise RuntimeError(f"job {i}")
 
     with pytest.raises(RuntimeError, match="job"):
@@ -177,6 +178,31 @@ def test_map_networks_keeps_order_and_restores_threads_on_error(two_threads):
     assert effective_workers(-8, 4, n_threads=8) == 1
     with pytest.raises(ValueError, match="n_jobs"):
         effective_workers(0, 2)
+
+
+def test_a_failing_network_stops_the_others_and_its_error_is_raised(holed, two_threads, monkeypatch):
+    # side by side, one network failing must not leave the caller waiting for the
+    # others' training (here: 100,000 epochs) or the search
+    import time
+
+    import revimpute.impute._reverse as reverse_module
+
+    _, Xh, _ = holed
+    real_train = reverse_module.train_autoencoder
+    calls = []
+
+    def train_or_fail(*args, seed, **kwargs):
+        calls.append(seed)
+        if len(calls) == 2:
+            time.sleep(0.2)  # the first network is training by now
+            raise MemoryError("no room for the second network")
+        return real_train(*args, seed=seed, **kwargs)
+
+    monkeypatch.setattr(reverse_module, "train_autoencoder", train_or_fail)
+    start = time.perf_counter()
+    with pytest.raises(MemoryError, match="second network"):
+        ReverseImputer(**{**FAST, "max_epochs": 100_000, "patience": 100_000, "n_models": 2}, n_jobs=2).fit(Xh)
+    assert time.perf_counter() - start < 30
 
 
 def test_n_jobs_zero_is_rejected(holed):

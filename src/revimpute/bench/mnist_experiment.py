@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -35,7 +36,7 @@ from revimpute.bench.mnist import default_cache_dir, load_mnist
 from revimpute.exceptions import RevimputeError
 from revimpute.impute import ReverseImputer, get_imputer
 from revimpute.impute._reverse import ensemble_mean
-from revimpute.nn.parallel import map_networks
+from revimpute.nn.parallel import check_stop, map_networks
 from revimpute.reverse import ReverseConfig, cleanup_pass, one_pass, reverse_impute
 
 #: The networks of the MNIST experiment: two 784-1024-512-64 MLPs with the mask
@@ -233,9 +234,10 @@ def run_corruption(
         config = imputer.reverse_config()
         raw_config = ReverseConfig(**{**asdict(config), "cleanup": False, "estimate": "mode"})
 
-        def search(network: tuple[torch.nn.Module, float, int]) -> np.ndarray:
+        def search(network: tuple[torch.nn.Module, float, int], stop: threading.Event) -> np.ndarray:
             model, radius, seed = network
-            return reverse_impute(model, x, mask, raw_config, radius, seed, bounds=bounds)[0]
+            stopper = lambda _done, _total: check_stop(stop)  # noqa: E731 (a job stops when another fails)
+            return reverse_impute(model, x, mask, raw_config, radius, seed, bounds=bounds, progress=stopper)[0]
 
         start = time.perf_counter()
         raws = map_networks(search, nets, imputer.n_jobs)  # wall time: networks side by side

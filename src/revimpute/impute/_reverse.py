@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import numbers
+import threading
 import warnings
 from typing import Any
 
@@ -23,7 +24,7 @@ from revimpute.exceptions import InputDataError
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
-from revimpute.nn.parallel import map_networks
+from revimpute.nn.parallel import check_stop, map_networks
 from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
@@ -410,11 +411,13 @@ class ReverseImputer(BaseImputer):
         device = _resolve_device(self.device)
         with progress_bar(self.verbose, "training", total=config.max_epochs * n_models, unit="epochs") as tick:
 
-            def train_one(train_seed: int) -> tuple[torch.nn.Module, float, TrainingHistory]:
+            def train_one(train_seed: int, stop: threading.Event) -> tuple[torch.nn.Module, float, TrainingHistory]:
+                def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
+                    tick(1, f"loss {train_loss:.4f} val {val_loss:.4f}")
+                    check_stop(stop)
+
                 model, history = train_autoencoder(
-                    units, observed, config, seed=train_seed, device=device,
-                    progress=(lambda e, total, tl, vl: tick(1, f"loss {tl:.4f} val {vl:.4f}")),
-                    layout=layout,
+                    units, observed, config, seed=train_seed, device=device, progress=epoch_done, layout=layout,
                 )
                 tick(config.max_epochs - len(history.train_loss))  # epochs saved by early stopping
                 radius = code_radius(model, units, observed, device=device)
@@ -442,7 +445,9 @@ class ReverseImputer(BaseImputer):
         n_rows = int(missing.any(axis=1).sum())
         with progress_bar(self.verbose, "reverse training", total=n_rows * len(self.models_), unit="rows") as tick:
 
-            def search_one(network: tuple[torch.nn.Module, float, int]) -> tuple[np.ndarray, ReverseReport]:
+            def search_one(
+                network: tuple[torch.nn.Module, float, int], stop: threading.Event
+            ) -> tuple[np.ndarray, ReverseReport]:
                 model, radius, seed = network
                 if device.type != "cpu":
                     model = copy.deepcopy(model).to(device)
@@ -451,6 +456,7 @@ class ReverseImputer(BaseImputer):
                 def advance(rows_done: int, _total: int) -> None:
                     tick(rows_done - done[0])
                     done[0] = rows_done
+                    check_stop(stop)
 
                 return reverse_impute(
                     model, units, missing, self.reverse_config(), radius, seed,

@@ -18,8 +18,9 @@ PyTorch's CPU back end, checked in ``tests/test_determinism.py``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -61,14 +62,48 @@ def torch_threads(n_threads: int) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def map_networks(job: Callable[[T], R], items: Sequence[T], n_jobs: int | None, device: torch.device | str = "cpu") -> list[R]:
-    """``[job(item) for item in items]``, up to ``n_jobs`` at a time on CPU threads.
+class StopRequested(Exception):
+    """Raised inside a job whose siblings failed, or whose caller was interrupted."""
+
+
+def check_stop(stop: threading.Event) -> None:
+    """Raise :class:`StopRequested` once ``stop`` is set; jobs call it between epochs or chunks."""
+    if stop.is_set():
+        raise StopRequested("stopped: another job failed or the run was interrupted")
+
+
+def map_networks(
+    job: Callable[[T, threading.Event], R],
+    items: Sequence[T],
+    n_jobs: int | None,
+    device: torch.device | str = "cpu",
+) -> list[R]:
+    """``[job(item, stop) for item in items]``, up to ``n_jobs`` at a time on CPU threads.
 
     Results come back in the order of ``items``. On an accelerator (``device``
-    not the CPU) the jobs run one after the other.
+    not the CPU) the jobs run one after the other. If a job fails, or the
+    caller is interrupted (Ctrl-C), ``stop`` is set; the other jobs should call
+    :func:`check_stop` now and then (training: every epoch; search: every
+    chunk) so that the error reaches the caller without waiting for them to
+    finish. The first real error is raised.
     """
+    stop = threading.Event()
     workers = effective_workers(n_jobs, len(items)) if torch.device(device).type == "cpu" else 1
     if workers == 1:
-        return [job(item) for item in items]
+        return [job(item, stop) for item in items]
     with torch_threads(torch.get_num_threads() // workers), ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(job, items))
+        futures = [pool.submit(job, item, stop) for item in items]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+        except BaseException:  # interrupted while waiting: stop the jobs, then leave
+            stop.set()
+            raise
+        errors = [f.exception() for f in futures if f.done() and f.exception() is not None]
+        if errors:
+            stop.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            errors = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
+            raise next((e for e in errors if not isinstance(e, StopRequested)), errors[0])
+        return [future.result() for future in futures]
