@@ -181,7 +181,7 @@ class ReverseImputer(BaseImputer):
         Networks of the ensemble trained and reverse-trained at the same time
         on the CPU, each on its share of PyTorch's threads (``None``: one at a
         time; -1: as many as there are threads); with two or more networks it
-        saves time (MNIST pair on two cores: training 466 s instead of 614 s).
+        saves time (MNIST pair on two cores: training 460 s instead of 614 s).
         The search gives bitwise the same imputations for every value. Each
         network then trains on fewer threads, which for some layer shapes
         changes the last bits of its weights, as a machine with fewer cores
