@@ -104,3 +104,25 @@ def test_run_uses_every_network_of_an_ensemble(mnist, tmp_path):
     first_only = np.clip(one_pass(imputer.models_[0], x, mask), low, high)
     assert np.array_equal(run.images["pass"], ensemble)
     assert not np.array_equal(run.images["pass"], first_only)
+
+
+def test_generative_peers_are_fitted_once_and_reused(mnist, tmp_path, monkeypatch):
+    import revimpute.bench.mnist_experiment as experiment
+
+    monkeypatch.setattr(experiment, "MNIST_PEER_PARAMS", {"gain": {"n_iterations": 20},
+                                                          "miwae": {"n_epochs": 1, "n_imputation_samples": 5}})
+    imputer, _ = mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
+    test, train = mnist.test[:20], mnist.train[:500]
+    peers: dict = {}
+    first = run_corruption(imputer, test, train, "top", methods=("gain", "miwae", "pass"), fitted_peers=peers)
+    assert [s.method for s in first.scores] == ["gain", "miwae", "pass"] and set(peers) == {"gain", "miwae"}
+    fitted = {name: peer for name, (peer, _) in peers.items()}
+    assert fitted["miwae"].get_params()["estimator__n_epochs"] == 1
+    second = run_corruption(imputer, test, train, "bottom", methods=("gain", "miwae"), fitted_peers=peers)
+    assert all(peers[name][0] is fitted[name] for name in fitted)  # not fitted again
+    mask = corruption_mask("bottom", len(test))
+    for s in second.scores:
+        assert s.accuracy == pytest.approx(1 - mask.mean() * (1 - s.missing_accuracy), abs=1e-9)
+        assert s.seconds >= peers[s.method][1]  # the fit is counted
+    with pytest.raises(RevimputeError, match="unknown MNIST method"):
+        run_corruption(imputer, test, train, "top", methods=("pass", "gan"))
