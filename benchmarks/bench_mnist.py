@@ -5,7 +5,8 @@
 
 The network is the cached one of `revimpute demo mnist` (trained first if missing). Peers
 (``--methods gain miwae knn ...``) are fitted once on the 60,000 training images and reused for
-every band; a peer's seconds are its fit plus the band's transform.
+every band; a peer's seconds are its fit plus the band's transform. ``gain_trans`` and the like fit
+the peer on the training images stacked with the band's corrupted test digits (transductive).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from revimpute.bench.mnist_experiment import (
     MNIST_PEER_PARAMS,
     MNIST_REVERSE_PARAMS,
     PEERS,
+    TRANSDUCTIVE_PEERS,
     mnist_model,
     run_corruption,
     save_figure,
@@ -38,8 +40,9 @@ def main() -> None:
     parser.add_argument("--bands", nargs="+", default=["top", "middle", "bottom"])
     parser.add_argument("--figures", default=None, help="folder for one PNG per band")
     parser.add_argument("--json", default=None, help="write all scores here")
-    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=sorted(set(METHODS + PEERS)),
-                        help=f"default {METHODS}; peers {PEERS} are fitted once on the training images")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=sorted(set(METHODS + PEERS + TRANSDUCTIVE_PEERS)),
+                        help=f"default {METHODS}; peers {PEERS} are fitted once on the training images, "
+                        "NAME_trans on the training images + the corrupted test digits, per band")
     args = parser.parse_args()
     data = load_mnist()
     imputer, trained = mnist_model(train=data.train, verbose=False)

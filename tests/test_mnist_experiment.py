@@ -124,5 +124,8 @@ def test_generative_peers_are_fitted_once_and_reused(mnist, tmp_path, monkeypatc
     for s in second.scores:
         assert s.accuracy == pytest.approx(1 - mask.mean() * (1 - s.missing_accuracy), abs=1e-9)
         assert s.seconds >= peers[s.method][1]  # the fit is counted
+    trans = run_corruption(imputer, test, train, "bottom", methods=("gain_trans",), fitted_peers=peers)
+    assert trans.scores[0].method == "gain_trans" and set(peers) == {"gain", "miwae"}
+    assert trans.scores[0].accuracy == pytest.approx(1 - mask.mean() * (1 - trans.scores[0].missing_accuracy))
     with pytest.raises(RevimputeError, match="unknown MNIST method"):
         run_corruption(imputer, test, train, "top", methods=("pass", "gan"))
