@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -95,15 +95,18 @@ def map_networks(
         futures = [pool.submit(job, item, stop) for item in items]
         try:
             wait(futures, return_when=FIRST_EXCEPTION)
-        except BaseException:  # interrupted while waiting: stop the jobs, then leave
-            stop.set()
+        except BaseException:  # interrupted while waiting: stop the running jobs, drop the queued ones
+            _stop_all(stop, futures)
             raise
-        errors = [f.exception() for f in futures if f.done() and f.exception() is not None]
-        if errors:
-            stop.set()
-            for future in futures:
-                future.cancel()
-            wait(futures)
-            errors = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
-            raise next((e for e in errors if not isinstance(e, StopRequested)), errors[0])
-        return [future.result() for future in futures]
+        if not any(f.done() and f.exception() is not None for f in futures):
+            return [future.result() for future in futures]
+        _stop_all(stop, futures)
+        wait(futures)
+        errors = [f.exception() for f in futures if not f.cancelled() and f.exception() is not None]
+        raise next((e for e in errors if not isinstance(e, StopRequested)), errors[0])
+
+
+def _stop_all(stop: threading.Event, futures: list[Future]) -> None:
+    stop.set()
+    for future in futures:
+        future.cancel()  # only those not started yet
