@@ -5,11 +5,12 @@ training + validation images); test digits with a band of 10 of the 28 pixel
 rows hidden; business metric = share of all 784 pixels whose intensity,
 rounded to 0/1, matches the original, on the 10,000 test images.
 
-Every method gets the same corrupted test set. The network is one
-:class:`~revimpute.ReverseImputer` fitted once and cached (safetensors +
-JSON under the user cache dir), so reruns skip training; the autoencoder pass,
-the reverse-trained input, the cleaned output and the mean estimate all come
-from that one network.
+Every method gets the same corrupted test set. The networks are one
+:class:`~revimpute.ReverseImputer` (an ensemble of two) fitted once and cached
+(safetensors + JSON under the user cache dir), so reruns skip training; the
+autoencoder pass, the reverse-trained input, the cleaned output and the mean
+estimate all average those two networks. Peers (mean, KNN, GAIN, MIWAE) come
+from the imputer registry.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -198,6 +199,11 @@ class MnistRun:
                 "scores": [asdict(s) for s in self.scores]}
 
 
+def _peer(name: str) -> Any:
+    """A peer imputer of the registry (seed 0 there), with :data:`MNIST_PEER_PARAMS`."""
+    return get_imputer(name, **MNIST_PEER_PARAMS.get(name, {}))
+
+
 def networks(imputer: ReverseImputer) -> list[tuple[torch.nn.Module, float, int]]:
     """Each network of a fitted imputer with its code radius and dropout seed, as it is searched."""
     return imputer._networks()
@@ -238,7 +244,7 @@ def run_corruption(
         if method in PEERS:
             if method not in fitted_peers:
                 start = time.perf_counter()
-                peer = get_imputer(method, **MNIST_PEER_PARAMS.get(method, {})).fit(train)  # registry seeds: 0
+                peer = _peer(method).fit(train)
                 fitted_peers[method] = (peer, time.perf_counter() - start)
             peer, fit_seconds = fitted_peers[method]
             start = time.perf_counter()
@@ -247,8 +253,7 @@ def run_corruption(
         elif method in TRANSDUCTIVE_PEERS:
             name = method.removesuffix("_trans")
             start = time.perf_counter()
-            peer = get_imputer(name, **MNIST_PEER_PARAMS.get(name, {}))
-            filled = peer.fit_transform(np.vstack([train, holed]))[len(train):]
+            filled = _peer(name).fit_transform(np.vstack([train, holed]))[len(train):]
             scores.append(_scores(method, test, filled, mask, time.perf_counter() - start))
     reverse_methods = {"reverse_input", "reverse_cleaned", "reverse_mean"} & set(methods)
     if "pass" in methods or reverse_methods:  # the pass is also half of the mean estimate
