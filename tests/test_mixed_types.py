@@ -63,7 +63,8 @@ def test_kinds_are_inferred_per_column():
         ColumnKind.NUMERIC, ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.CATEGORICAL,
         ColumnKind.BOOLEAN, ColumnKind.INTEGER, ColumnKind.DATETIME, ColumnKind.DATETIME,
     ]
-    assert infer_column_kind(pd.Series(["1.5", "2", None])) == ColumnKind.NUMERIC
+    # text stays text, even when it reads as numbers (zip codes, identifiers)
+    assert infer_column_kind(pd.Series(["1.5", "2", None])) == ColumnKind.CATEGORICAL
     assert infer_column_kind(pd.Series([True, None, False], dtype=object)) == ColumnKind.BOOLEAN
 
 

@@ -61,21 +61,23 @@ def _text_error(series: pd.Series, bad: np.ndarray, label: Any) -> InputDataErro
 def _text_kind(series: pd.Series, label: Any) -> ColumnKind:
     """Kind of a column of numbers and/or text.
 
-    All values read as numbers: numeric (a CSV read as text, say). Mostly
-    numbers with some text: an error (a numeric column with stray text, often a
-    disguised missing value). Mostly text: categorical, unless numbers (not
-    numeric text) are mixed in, which is an error.
+    Text stays text: a column of text that all reads as numbers (zip codes
+    "00501", identifiers) is categorical, so its values come back as written;
+    convert it (``pd.to_numeric``) to impute it as numbers. Mostly numbers with
+    some text that does not read as a number: an error (a numeric column with
+    stray text, often a disguised missing value). Numbers (not numeric text)
+    mixed with text: an error.
     """
     observed = series[~series.isna()]
     as_number = pd.to_numeric(observed.astype(object), errors="coerce")
     readable = as_number.notna().to_numpy(dtype=bool)
-    if readable.all() and len(observed):
-        return ColumnKind.NUMERIC
-    if readable.mean() >= 0.5:
+    numbers = observed.map(lambda v: isinstance(v, numbers_types)).to_numpy(dtype=bool)
+    if readable.all() and len(observed) and not numbers.any():
+        return ColumnKind.CATEGORICAL
+    if readable.mean() >= 0.5 and not readable.all():
         bad = np.zeros(len(series), dtype=bool)
         bad[np.flatnonzero(~series.isna().to_numpy(dtype=bool))[~readable]] = True
         raise _text_error(series, bad, label)
-    numbers = observed.map(lambda v: isinstance(v, numbers_types)).to_numpy(dtype=bool)
     if numbers.any():
         raise InputDataError(
             f"column {label!r} mixes numbers and text ({int(numbers.sum())} numbers such as "
@@ -129,10 +131,15 @@ def infer_column_kind(
     Raises
     ------
     InputDataError
-        If an object column mixes value types (numbers and text, say).
+        If an object column mixes value types (numbers and text, say), or the
+        column is sparse.
     """
     label = series.name if label is None else label
     dtype = series.dtype
+    if isinstance(dtype, pd.SparseDtype):
+        raise InputDataError(
+            f"column {label!r} is sparse ({dtype}); convert it first, e.g. frame.sparse.to_dense()"
+        )
     if isinstance(dtype, pd.CategoricalDtype):
         kind = ColumnKind.CATEGORICAL
     elif pd.api.types.is_bool_dtype(dtype):

@@ -28,10 +28,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revimpute.encode.cells import render_cell
 from revimpute.encode.finite import reject_infinite
+from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
 from revimpute.encode.layout import UnitLayout
-from revimpute.encode.numeric import NumericScaler
+from revimpute.encode.numeric import NumericScaler, unscalable_columns
 from revimpute.exceptions import InputDataError
 
 HANDLE_UNKNOWN = ("missing", "error")
@@ -51,6 +53,8 @@ class ColumnCode:
     timezone: str | None = None
     round_to_days: bool = False
     empty: bool = False
+    exact_low: int | None = None
+    exact_high: int | None = None
 
     @property
     def encoded(self) -> bool:
@@ -77,6 +81,16 @@ class EncodedTable:
     missing: np.ndarray
     cell_missing: np.ndarray
     unknown: dict[Any, list[Any]]
+
+
+def _holds_text(series: pd.Series) -> bool:
+    """True for a string column, or an object column whose values are text."""
+    if isinstance(series.dtype, pd.StringDtype):
+        return True
+    if series.dtype != object:
+        return False
+    observed = series.dropna()
+    return bool(len(observed)) and isinstance(observed.iloc[0], str)
 
 
 def _label(frame: pd.DataFrame, j: int) -> Any:
@@ -218,6 +232,9 @@ class TableEncoder:
             if kind in _NUMBER_KINDS:
                 values = self._numbers(series, code, label)
                 code.low, code.high = float(np.nanmin(values)), float(np.nanmax(values))
+                if kind == ColumnKind.INTEGER:
+                    exact = series[observed]
+                    code.exact_low, code.exact_high = int(exact.min()), int(exact.max())
                 if kind == ColumnKind.DATETIME:
                     stamps = pd.to_datetime(series)
                     tz = stamps.dt.tz
@@ -289,6 +306,7 @@ class TableEncoder:
         missing = np.zeros((n_rows, layout.n_units), dtype=bool)
         cell_missing = np.zeros((n_rows, frame.shape[1]), dtype=bool)
         numbers: list[np.ndarray] = []
+        number_labels: list[Any] = []
         unknown: dict[Any, list[Any]] = {}
         for j, code in enumerate(self.codes_):
             label = _label(frame, j)
@@ -301,6 +319,7 @@ class TableEncoder:
             if code.kind in _NUMBER_KINDS:
                 col = self._numbers(series, code, label)
                 numbers.append(col)
+                number_labels.append(label)
                 cell_missing[:, j] = np.isnan(col)
             elif code.kind == ColumnKind.BOOLEAN:
                 col = self._booleans(series, label)
@@ -326,6 +345,14 @@ class TableEncoder:
         if numbers:
             block = np.column_stack(numbers)
             scaled = self.scaler_.transform(np.nan_to_num(block))
+            too_large = unscalable_columns(block, scaled)
+            if too_large.size:
+                k = int(too_large[0])
+                raise InputDataError(
+                    f"column {number_labels[k]!r} holds values up to {np.nanmax(np.abs(block[:, k])):g}, "
+                    f"beyond the network's float32 range with scaling={self.scaling!r}; use "
+                    "scaling='standard' or 'robust'"
+                )
             scaled[np.isnan(block)] = 0.0
             values[:, layout.numeric_units] = scaled
         return EncodedTable(values, missing, cell_missing, unknown)
@@ -344,7 +371,7 @@ class TableEncoder:
         return lower, upper
 
     def decode(
-        self, frame: pd.DataFrame, filled: np.ndarray, cell_missing: np.ndarray
+        self, frame: pd.DataFrame, filled: np.ndarray, cell_missing: np.ndarray, clip: bool = True
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Write the imputed cells into a copy of ``frame``.
 
@@ -357,12 +384,16 @@ class TableEncoder:
             boolean and categorical units).
         cell_missing : ndarray of bool, shape (n, n_columns)
             Which cells to fill (from :meth:`encode`).
+        clip : bool, default=True
+            Keep imputed numbers inside the range observed at fit, in the
+            column's own units (whole numbers and datetimes always are).
 
         Returns
         -------
         table : DataFrame
             ``frame`` with the missing cells of encoded columns filled, same
-            index, columns and dtypes; identifier columns untouched.
+            index, columns and dtypes; every other cell is the object given
+            (identifier columns untouched).
         confidence : DataFrame of float
             For each imputed boolean or categorical cell, the probability of
             the chosen value; NaN elsewhere.
@@ -377,15 +408,10 @@ class TableEncoder:
         for j, code in enumerate(self.codes_):
             rows = np.flatnonzero(cell_missing[:, j])
             is_number = code.encoded and code.kind in _NUMBER_KINDS
-            series = out.iloc[:, j]
-            if is_number and self._as_text(series, code):
-                # numbers given as text (a CSV column read as text): give numbers back
-                series = self._parse_numbers(series, code)
-                out.isetitem(j, series)
             if rows.size == 0 or not (code.encoded or code.empty):
                 k += is_number
                 continue
-            series = series.copy()
+            series = out.iloc[:, j].copy()
             if code.empty:
                 if code.kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
                     series.iloc[rows] = 0
@@ -394,7 +420,7 @@ class TableEncoder:
                 else:
                     continue
             elif is_number:
-                series.iloc[rows] = self._number_values(numbers[rows, k], code, series)
+                series.iloc[rows] = self._number_values(numbers[rows, k], code, series, clip)
                 k += 1
             elif code.kind == ColumnKind.BOOLEAN:
                 p = filled[rows, code.start].astype(np.float64)
@@ -421,39 +447,32 @@ class TableEncoder:
         return out, confidence
 
     @staticmethod
-    def _as_text(series: pd.Series, code: ColumnCode) -> bool:
+    def _number_values(values: np.ndarray, code: ColumnCode, series: pd.Series, clip: bool) -> Any:
+        """Imputed values in table units as the column's own dtype can hold them."""
+        if clip or code.kind != ColumnKind.NUMERIC:  # whole numbers and datetimes: always
+            values = np.clip(values, code.low, code.high)
+        dtype = series.dtype
+        if _holds_text(series):  # numbers written as text keep their text; imputed ones are written too
+            typed = TableEncoder._number_values(values, code, pd.Series(dtype=object), clip=False)
+            return np.array([render_cell(v) for v in typed], dtype=object)
         if code.kind == ColumnKind.DATETIME:
-            return not pd.api.types.is_datetime64_any_dtype(series.dtype)
-        return not pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype)
-
-    @staticmethod
-    def _parse_numbers(series: pd.Series, code: ColumnCode) -> pd.Series:
-        if code.kind == ColumnKind.DATETIME:
-            return pd.to_datetime(series)
-        numbers = pd.to_numeric(series, errors="coerce")
-        return numbers.astype("Int64" if code.kind == ColumnKind.INTEGER else np.float64)
-
-    @staticmethod
-    def _number_values(values: np.ndarray, code: ColumnCode, series: pd.Series) -> Any:
-        if code.kind == ColumnKind.INTEGER:
-            return np.clip(np.rint(values), code.low, code.high).astype(np.int64)
-        if code.kind == ColumnKind.DATETIME:
-            seconds = np.clip(values, code.low, code.high)
             step = 86400.0 if code.round_to_days else 1.0
-            seconds = np.rint(seconds / step) * step
+            seconds = np.rint(values / step) * step
             stamps = pd.to_datetime(seconds, unit="s")
             if code.timezone is not None:
                 stamps = stamps.tz_localize("UTC").tz_convert(code.timezone)
-            if isinstance(series.dtype, pd.DatetimeTZDtype):
-                stamps = stamps.as_unit(series.dtype.unit)
-            elif isinstance(series.dtype, np.dtype) and series.dtype.kind == "M":
-                stamps = stamps.as_unit(np.datetime_data(series.dtype)[0])
-            return stamps
-        if pd.api.types.is_integer_dtype(series.dtype):
-            return np.rint(values).astype(np.int64)
-        if pd.api.types.is_float_dtype(series.dtype):
-            return values.astype(getattr(series.dtype, "numpy_dtype", series.dtype))
-        return values
+            if isinstance(dtype, pd.DatetimeTZDtype):
+                stamps = stamps.as_unit(dtype.unit)
+            elif isinstance(dtype, np.dtype) and dtype.kind == "M":
+                stamps = stamps.as_unit(np.datetime_data(dtype)[0])
+            return stamps if dtype != object else np.array(list(stamps), dtype=object)
+        if pd.api.types.is_integer_dtype(dtype):
+            return float_to_integer(values, getattr(dtype, "numpy_dtype", dtype), code.exact_low, code.exact_high)
+        if pd.api.types.is_float_dtype(dtype):
+            return values.astype(getattr(dtype, "numpy_dtype", dtype))
+        if code.kind == ColumnKind.INTEGER:
+            return np.array([int(v) for v in float_to_integer(values, np.int64)], dtype=object)
+        return np.array([float(v) for v in values], dtype=object)
 
     # --- persistence -------------------------------------------------------------------
     def to_json(self) -> dict:
@@ -473,6 +492,7 @@ class TableEncoder:
                     "categories": list(c.categories), "low": None if np.isnan(c.low) else c.low,
                     "high": None if np.isnan(c.high) else c.high, "timezone": c.timezone,
                     "round_to_days": c.round_to_days, "empty": c.empty,
+                    "exact_low": c.exact_low, "exact_high": c.exact_high,
                 }
                 for c in self.codes_
             ],
@@ -490,6 +510,7 @@ class TableEncoder:
                 np.nan if c["low"] is None else float(c["low"]),
                 np.nan if c["high"] is None else float(c["high"]),
                 c["timezone"], bool(c["round_to_days"]), bool(c["empty"]),
+                c.get("exact_low"), c.get("exact_high"),
             )
             for c in data["columns"]
         ]

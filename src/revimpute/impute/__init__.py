@@ -5,6 +5,7 @@ from revimpute.impute._cluster import ClusterImputer
 from revimpute.impute._gain import GAINImputer
 from revimpute.impute._miwae import MIWAEImputer
 from revimpute.impute._mixed import MeanModeImputer, MissForestImputer
+from revimpute.impute._persistence import check_save_target
 from revimpute.impute._registry import available_imputers, describe_imputers, get_imputer, register
 from revimpute.impute._reverse import ReverseImputer
 from revimpute.impute._sinkhorn import SinkhornImputer
@@ -21,6 +22,7 @@ __all__ = [
     "SinkhornImputer",
     "SklearnImputer",
     "available_imputers",
+    "check_save_target",
     "describe_imputers",
     "get_imputer",
     "register",

@@ -26,7 +26,8 @@ from sklearn.utils.validation import (
 )
 
 from revimpute.encode.finite import reject_infinite
-from revimpute.exceptions import InputDataError
+from revimpute.encode.integers import float_to_integer
+from revimpute.exceptions import InputDataError, RevimputeError
 
 
 @dataclass
@@ -125,6 +126,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
     def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _method_name(self) -> str:
+        """The method's name in messages."""
+        return type(self).__name__
+
     # --- input ------------------------------------------------------------------
     def _missing_mask(self, X: np.ndarray) -> np.ndarray:
         mask = np.isnan(X)
@@ -139,6 +144,11 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             info = _FrameInfo(X.index, X.columns, X.dtypes)
             if X.shape[0] == 0:
                 raise InputDataError("the table has no rows; there is nothing to impute")
+            for label, dtype in X.dtypes.items():
+                if isinstance(dtype, pd.SparseDtype):
+                    raise InputDataError(
+                        f"column {label!r} is sparse ({dtype}); convert it first, e.g. frame.sparse.to_dense()"
+                    )
             _reject_text(X, self.missing_values)
         elif isinstance(X, (list, np.ndarray)):
             _reject_text(X, self.missing_values)
@@ -176,6 +186,8 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         self._validate_params()
         values, missing, info = self._check_input(X, reset=True)
         empty = missing.all(axis=0)
+        if empty.all():
+            raise InputDataError("every column of the table is empty; there is nothing to learn from or impute")
         if empty.any() and not self.keep_empty_features:
             names = [_column_label(info, j) for j in np.flatnonzero(empty)]
             raise InputDataError(
@@ -201,7 +213,10 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         -------
         ndarray or DataFrame
             The same kind as ``X`` (unless ``set_output`` says otherwise), with
-            every observed cell unchanged and no missing cell left.
+            every observed cell unchanged and no missing cell left. A DataFrame
+            keeps its index, column names and dtypes; an array of floats keeps
+            its float type, an array of whole numbers comes back as whole
+            numbers of its type (imputed values rounded).
         """
         check_is_fitted(self)
         values, missing, info = self._check_input(X, reset=False)
@@ -211,20 +226,37 @@ class BaseImputer(TransformerMixin, BaseEstimator):
             imputed = np.asarray(self._impute_values(values[:, keep], missing[:, keep]), dtype=np.float64)
             filled[:, keep] = np.where(missing[:, keep], imputed, values[:, keep])
         filled[:, ~keep] = 0.0
-        if np.isnan(filled).any():
-            raise RuntimeError("imputation left missing cells; this is a bug, please report it")
+        if not np.isfinite(filled[missing]).all():
+            raise RevimputeError(
+                f"{self._method_name()} left {int((~np.isfinite(filled[missing])).sum())} cells without a "
+                "finite value; the data is out of this method's reach (extreme magnitudes?) — try "
+                "another method"
+            )
         extra = None
         if self.add_indicator:
             extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return self._wrap(filled, extra, info)
+        return self._wrap(filled, missing, extra, info, X)
 
-    def _wrap(self, filled: np.ndarray, extra: np.ndarray | None, info: _FrameInfo | None) -> Any:
+    def _wrap(
+        self, filled: np.ndarray, missing: np.ndarray, extra: np.ndarray | None, info: _FrameInfo | None, X: Any
+    ) -> Any:
+        """The imputed cells written into ``X``'s own representation; observed cells are ``X``'s."""
         if info is None:
-            return filled if extra is None else np.hstack([filled, extra])
-        frame = pd.DataFrame(index=info.index)
-        for j, column in enumerate(info.columns):
-            frame[column] = _restore_dtype(filled[:, j], info.dtypes.iloc[j])
-        frame.columns = info.columns
+            array = np.asarray(X) if isinstance(X, (list, np.ndarray)) else None
+            if array is not None and array.dtype.kind in "iu" and array.shape == filled.shape:
+                out = array.copy()
+                out[missing] = float_to_integer(filled[missing], array.dtype)
+            elif array is not None and array.dtype == np.float32:
+                out = filled.astype(np.float32)
+            else:
+                out = filled
+            return out if extra is None else np.hstack([out, extra.astype(out.dtype)])
+        frame = X.copy()
+        for j in np.flatnonzero(missing.any(axis=0)):
+            series = frame.iloc[:, j].copy()
+            rows = np.flatnonzero(missing[:, j])
+            series.iloc[rows] = _as_dtype(filled[rows, j], series.dtype)
+            frame.isetitem(int(j), series)
         if extra is not None:
             names = self.get_feature_names_out()[len(info.columns):]
             for k, name in enumerate(names):
@@ -246,16 +278,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         return tags
 
 
-def _restore_dtype(column: np.ndarray, dtype: Any) -> pd.Series | np.ndarray:
-    """Cast an imputed float64 column back to the input column's dtype."""
-    if pd.api.types.is_float_dtype(dtype):
-        return column.astype(dtype)
+def _as_dtype(values: np.ndarray, dtype: Any) -> Any:
+    """Imputed float64 values as a column of ``dtype`` can hold them."""
     if pd.api.types.is_bool_dtype(dtype):
-        return pd.array(column >= 0.5, dtype=dtype)
+        return values >= 0.5
     if pd.api.types.is_integer_dtype(dtype):
-        info = np.iinfo(np.dtype(str(dtype).lower())) if str(dtype)[0] in "Ii" else None
-        rounded = np.rint(column)
-        if info is not None:
-            rounded = np.clip(rounded, info.min, info.max)
-        return pd.array(rounded.astype(np.int64), dtype=dtype)
-    return column
+        return float_to_integer(values, getattr(dtype, "numpy_dtype", dtype))
+    if pd.api.types.is_float_dtype(dtype):
+        return values.astype(getattr(dtype, "numpy_dtype", dtype))
+    return np.array([float(v) for v in values], dtype=object)

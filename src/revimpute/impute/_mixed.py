@@ -28,9 +28,11 @@ from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
 from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
+from revimpute.impute._errors import as_input_error
 
 _NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
 _CLASS_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
@@ -179,7 +181,9 @@ def _decode_column(series: pd.Series, spec: _ColumnSpec, rows: np.ndarray, work:
             moments = moments.tz_localize("UTC").tz_convert(tz)
         values = moments.as_unit(series.dt.unit) if hasattr(series, "dt") else moments
     elif spec.kind == ColumnKind.INTEGER:
-        values = np.clip(np.rint(work), spec.low, spec.high).astype(np.int64)
+        dtype = getattr(series.dtype, "numpy_dtype", series.dtype)
+        target = dtype if isinstance(dtype, np.dtype) and dtype.kind in "iu" else np.dtype(np.int64)
+        values = float_to_integer(np.clip(work, spec.low, spec.high), target)
     else:
         values = work
     if isinstance(series.dtype, np.dtype) and series.dtype.kind in "fiu":
@@ -195,7 +199,7 @@ def _fill_value(spec: _ColumnSpec) -> Any:
     if spec.kind == ColumnKind.DATETIME:
         return pd.Timestamp(int(round(spec.fill)), unit="ns", tz="UTC")
     if spec.kind == ColumnKind.INTEGER:
-        return int(np.clip(np.rint(spec.fill), spec.low, spec.high))
+        return int(float_to_integer(np.clip([spec.fill], spec.low, spec.high))[0])
     return spec.fill
 
 
@@ -706,13 +710,16 @@ class MissForestImputer(_MixedImputer):
         with warnings.catch_warnings():
             # the column is categorical by its kind; many classes per row is no sign of a regression
             warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
-            return forest.fit(predictors, target)
+            with as_input_error(type(forest).__name__, "fit"):
+                return forest.fit(predictors, target)
 
     def _predict(self, forest: Any, predictors: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
         if self.specs_[k].kind not in _CLASS_KINDS:
-            return forest.predict(predictors)
+            with as_input_error(type(forest).__name__, "predict"):
+                return forest.predict(predictors)
         scores = np.zeros((predictors.shape[0], len(self.specs_[k].classes)))
-        scores[:, forest.classes_] = forest.predict_proba(predictors)
+        with as_input_error(type(forest).__name__, "predict"):
+            scores[:, forest.classes_] = forest.predict_proba(predictors)
         if allowed is not None:
             scores[:, ~allowed] = -1.0
         return np.argmax(scores, axis=1).astype(np.float64)

@@ -27,7 +27,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from revimpute.encode import NumericScaler
+from revimpute.encode import SCALINGS, NumericScaler
 from revimpute.encode.table import TableEncoder
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.nn import MLPAutoencoder, TrainingHistory
@@ -61,11 +61,41 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def check_save_target(target: str | os.PathLike) -> None:
+    """Refuse to replace anything but a revimpute model folder (a file, a folder of other things).
+
+    Raises
+    ------
+    ModelFileError
+        If ``target`` exists and is not an empty folder or a revimpute model folder.
+    """
+    target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise ModelFileError(f"{target}: exists and is not a model folder; choose another name or remove it")
+    names = {entry.name for entry in target.iterdir()}
+    if names and (not names <= {META, WEIGHTS} or META not in names):
+        raise ModelFileError(
+            f"{target}: the folder holds other files than a revimpute model; choose another name or empty it"
+        )
+    if names:
+        try:
+            meta = json.loads((target / META).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            meta = None
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+            raise ModelFileError(
+                f"{target}: {META} there is not a revimpute model description; choose another name or remove it"
+            )
+
+
 def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
     """Write a fitted ReverseImputer to the folder ``path`` (replaced atomically)."""
     from revimpute import __version__
 
     target = Path(path)
+    check_save_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     tmp.chmod(0o755)
@@ -162,45 +192,164 @@ def _read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+#: Upper bounds on what a model description may ask for, so that a crafted
+#: file cannot make loading or imputing exhaust memory or time.
+LIMITS = {
+    "n_features": 1_000_000,
+    "layer_width": 65_536,
+    "n_layers": 32,
+    "n_networks": 64,
+    "reverse_steps": 100_000,
+    "n_restarts": 100,
+    "chunk_size": 1_000_000,
+    "n_features_in": 10_000_000,
+}
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(np.isfinite(value))
+
+
+def _check_meta(folder: Path, meta: dict[str, Any]) -> None:
+    """Check every field of the model description that loading uses (types and bounds).
+
+    Raises
+    ------
+    ModelFileError
+        Naming the first field that is missing, of the wrong type or out of bounds.
+    """
+
+    def bad(field: str, why: str) -> ModelFileError:
+        return ModelFileError(f"{folder / META}: field {field!r} {why}; the model file is corrupt or was modified")
+
+    for field, kind in (("params", dict), ("architecture", dict), ("radii", list), ("histories", list)):
+        if not isinstance(meta.get(field), kind):
+            raise bad(field, f"is missing or not a {'JSON object' if kind is dict else 'list'}")
+    arch = meta["architecture"]
+    if not _whole(arch.get("n_features"), 1, LIMITS["n_features"]):
+        raise bad("architecture.n_features", f"must be a whole number from 1 to {LIMITS['n_features']:,}")
+    hidden = arch.get("hidden_sizes")
+    if not (isinstance(hidden, list) and len(hidden) <= LIMITS["n_layers"]
+            and all(_whole(h, 1, LIMITS["layer_width"]) for h in hidden)):
+        raise bad("architecture.hidden_sizes", f"must list at most {LIMITS['n_layers']} widths from 1 to "
+                  f"{LIMITS['layer_width']:,}")
+    if not _whole(arch.get("latent_size"), 1, LIMITS["layer_width"]):
+        raise bad("architecture.latent_size", f"must be a whole number from 1 to {LIMITS['layer_width']:,}")
+    if not isinstance(arch.get("mask_channel"), bool):
+        raise bad("architecture.mask_channel", "must be true or false")
+    radii = meta["radii"]
+    if not 1 <= len(radii) <= LIMITS["n_networks"] or not all(_finite_number(r) for r in radii):
+        raise bad("radii", f"must list 1 to {LIMITS['n_networks']} finite numbers")
+    if len(meta["histories"]) != len(radii):
+        raise bad("histories", "must hold one training history per network")
+    if not _whole(meta.get("seed"), 0, 2**31 - 1):
+        raise bad("seed", "must be a whole number from 0 to 2**31 - 1")
+    if not _whole(meta.get("n_features_in"), 1, LIMITS["n_features_in"]):
+        raise bad("n_features_in", f"must be a whole number from 1 to {LIMITS['n_features_in']:,}")
+    names = meta.get("feature_names_in")
+    if names is not None and not (
+        isinstance(names, list) and len(names) == meta["n_features_in"] and all(isinstance(n, str) for n in names)
+    ):
+        raise bad("feature_names_in", "must be null or list one text name per input column")
+    if meta.get("scaling") not in SCALINGS:
+        raise bad("scaling", f"must be one of {', '.join(SCALINGS)}")
+    if meta.get("encoder") is not None and not isinstance(meta["encoder"], dict):
+        raise bad("encoder", "must be null or a JSON object")
+    params = meta["params"]
+    for field, high in (("reverse_steps", LIMITS["reverse_steps"]), ("n_restarts", LIMITS["n_restarts"]),
+                        ("chunk_size", LIMITS["chunk_size"])):
+        if field in params and not _whole(params[field], 0, high):
+            raise bad(f"params.{field}", f"must be a whole number up to {high:,}")
+
+
+def _expected_shapes(arch: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """Tensor names and shapes of one network with this architecture (nothing allocated)."""
+    with torch.device("meta"):
+        network = MLPAutoencoder(arch["n_features"], arch["hidden_sizes"], arch["latent_size"], arch["mask_channel"])
+    return {name: tuple(tensor.shape) for name, tensor in network.state_dict().items()}
+
+
+def _check_tensors(folder: Path, tensors: dict[str, torch.Tensor], arch: dict[str, Any], n_networks: int) -> None:
+    """Every network's tensors present with the architecture's shapes, and every weight finite."""
+    shapes = _expected_shapes(arch)
+    for index in range(n_networks):
+        prefix = "model." if index == 0 else f"models.{index}."
+        for name, shape in shapes.items():
+            tensor = tensors.get(prefix + name)
+            if tensor is None or tuple(tensor.shape) != shape:
+                found = "missing" if tensor is None else f"of shape {tuple(tensor.shape)}"
+                raise ModelFileError(
+                    f"{folder}: model does not match its description (tensor {prefix + name} is {found}, "
+                    f"the architecture needs {shape})"
+                )
+    for name, tensor in tensors.items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise ModelFileError(
+                f"{folder / WEIGHTS}: tensor {name} holds values that are not finite numbers (NaN or inf); "
+                "the model is unusable: refit it"
+            )
+
+
+def _build_network(arch: dict[str, Any], state: dict[str, torch.Tensor]) -> MLPAutoencoder:
+    """A frozen network holding ``state`` (built without drawing from the global random generator)."""
+    with torch.device("meta"):
+        network = MLPAutoencoder(arch["n_features"], arch["hidden_sizes"], arch["latent_size"], arch["mask_channel"])
+    network.load_state_dict(state, strict=True, assign=True)
+    network.eval()
+    for parameter in network.parameters():
+        parameter.requires_grad_(False)
+    return network
+
+
 def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
-    """Rebuild a fitted ReverseImputer saved by :func:`save_reverse_imputer`."""
+    """Rebuild a fitted ReverseImputer saved by :func:`save_reverse_imputer`.
+
+    Raises
+    ------
+    ModelFileError
+        If the folder is missing, corrupt, tampered with, asks for more than
+        :data:`LIMITS` allows, or holds weights that are not finite.
+    """
     folder = Path(path)
     meta = _read_meta(folder)
+    _check_meta(folder, meta)
     if _sha256(folder / WEIGHTS) != meta.get("weights_sha256"):
         raise ModelFileError(
             f"{folder / WEIGHTS}: checksum mismatch — the weights file is corrupt or was modified"
         )
     try:
         tensors = load_file(str(folder / WEIGHTS))
-        params = dict(meta["params"])
-        if params.get("missing_values") == "NaN":
-            params["missing_values"] = np.nan
-        if isinstance(params.get("hidden_sizes"), list):
-            params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
+        raise ModelFileError(f"{folder / WEIGHTS}: not a readable weights file ({exc})") from None
+    arch, radii = meta["architecture"], [float(r) for r in meta["radii"]]
+    _check_tensors(folder, tensors, arch, len(radii))
+    for name in ("scaler.center", "scaler.scale", "empty_features", "data.min", "data.max"):
+        if name not in tensors:
+            raise ModelFileError(f"{folder}: model does not match its description (tensor {name} is missing)")
+    params = dict(meta["params"])
+    if params.get("missing_values") == "NaN":
+        params["missing_values"] = np.nan
+    if isinstance(params.get("hidden_sizes"), list):
+        params["hidden_sizes"] = tuple(params["hidden_sizes"])
+    try:
         imputer = cls(**params)
-        arch = meta["architecture"]
-        model = MLPAutoencoder(
-            arch["n_features"], arch["hidden_sizes"], arch["latent_size"], arch["mask_channel"]
-        )
-        state = {k[len("model."):]: v for k, v in tensors.items() if k.startswith("model.")}
-        model.load_state_dict(state, strict=True)
-        radii = [float(r) for r in meta.get("radii", [meta["radius"]])]
-        models = [model]
-        for index in range(1, len(radii)):
-            prefix = f"models.{index}."
-            extra = MLPAutoencoder(
-                arch["n_features"], arch["hidden_sizes"], arch["latent_size"], arch["mask_channel"]
-            )
-            extra.load_state_dict(
-                {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}, strict=True
-            )
-            models.append(extra)
-    except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise ModelFileError(f"{folder}: model does not match its description ({exc})") from None
-    for network in models:
-        network.eval()
-        for p in network.parameters():
-            p.requires_grad_(False)
+        imputer._validate_params()
+    except (TypeError, ValueError) as exc:  # unknown or invalid parameters
+        reason = " ".join(str(exc).split())
+        raise ModelFileError(f"{folder / META}: invalid parameters ({reason})") from None
+    models = []
+    for index in range(len(radii)):
+        prefix = "model." if index == 0 else f"models.{index}."
+        state = {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
+        try:
+            models.append(_build_network(arch, state))
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"{folder}: model does not match its description ({exc})") from None
+    model = models[0]
     imputer.models_, imputer.radii_ = models, radii
     imputer.model_ = model
     imputer.scaler_ = NumericScaler.from_arrays(
@@ -212,45 +361,68 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
             imputer.encoder_ = TableEncoder.from_json(
                 meta["encoder"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
             raise ModelFileError(f"{folder}: corrupt column encoding in {META} ({exc})") from None
         imputer.scaler_ = imputer.encoder_.scaler_
     imputer.empty_features_ = tensors["empty_features"].numpy().astype(bool)
     imputer.data_min_ = tensors["data.min"].numpy()
     imputer.data_max_ = tensors["data.max"].numpy()
-    imputer.radius_ = float(meta["radius"])
+    imputer.radius_ = radii[0]
     imputer.seed_ = int(meta["seed"])
     imputer.n_features_in_ = int(meta["n_features_in"])
     if meta.get("feature_names_in") is not None:
         imputer.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
-    imputer.histories_ = [
-        TrainingHistory(
-            hist.get("train_loss", []), hist.get("validation_loss", []),
-            hist.get("best_epoch", 0), hist.get("stopped_early", False),
-        )
-        for hist in meta.get("histories", [meta.get("history", {})])
-    ]
+    try:
+        imputer.histories_ = [
+            TrainingHistory(
+                [float(v) for v in hist.get("train_loss", [])], [float(v) for v in hist.get("validation_loss", [])],
+                int(hist.get("best_epoch", 0)), bool(hist.get("stopped_early", False)),
+            )
+            for hist in meta["histories"]
+        ]
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{folder}: corrupt training history in {META} ({exc})") from None
     imputer.history_ = imputer.histories_[0]
     if imputer.add_indicator:
         from sklearn.impute import MissingIndicator
 
+        if "indicator_features" not in tensors:
+            raise ModelFileError(f"{folder}: model does not match its description (indicator_features is missing)")
         features = tensors["indicator_features"].numpy()
+        if features.ndim != 1 or (features.size and (features.min() < 0 or features.max() >= imputer.n_features_in_)):
+            raise ModelFileError(f"{folder}: model does not match its description (indicator_features out of range)")
         indicator = MissingIndicator(error_on_new=False)
         indicator.features_ = features
         indicator._n_features = imputer.n_features_in_
         indicator.n_features_in_ = imputer.n_features_in_
         indicator._precomputed = False
         imputer.indicator_ = indicator
+    _check_schema(folder, imputer, model)
+    return imputer
+
+
+def _check_schema(folder: Path, imputer: Any, model: MLPAutoencoder) -> None:
+    """The column schema, the scaler and the network agree on their sizes."""
     n_kept = int((~imputer.empty_features_).sum())
     n_numbers = n_kept
-    if imputer.encoder_ is not None:
-        n_kept = imputer.encoder_.layout_.n_units
-        n_numbers = len(imputer.encoder_.layout_.numeric_units)
+    encoder = imputer.encoder_
+    if encoder is not None:
+        n_kept = encoder.layout_.n_units
+        n_numbers = len(encoder.layout_.numeric_units)
+        if encoder.n_columns_ != imputer.n_features_in_ or len(encoder.codes_) != imputer.n_features_in_:
+            raise ModelFileError(f"{folder}: the column schema does not match the network")
+        widths = sum(code.width for code in encoder.codes_)
+        if widths != n_kept or len(encoder.layout_.column_of_unit) != n_kept:
+            raise ModelFileError(f"{folder}: the column schema does not match the network")
+    finite = bool(np.isfinite(imputer.scaler_.center_).all() and np.isfinite(imputer.scaler_.scale_).all()
+                  and (imputer.scaler_.scale_ > 0).all())
     if (
         len(imputer.empty_features_) != imputer.n_features_in_
         or n_kept != model.n_features
         or imputer.scaler_.center_.shape != (n_numbers,)
+        or imputer.scaler_.scale_.shape != (n_numbers,)
         or imputer.data_min_.shape != (n_numbers,)
+        or imputer.data_max_.shape != (n_numbers,)
+        or not finite
     ):
         raise ModelFileError(f"{folder}: the column schema does not match the network")
-    return imputer

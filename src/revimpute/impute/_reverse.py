@@ -13,14 +13,15 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.impute import MissingIndicator
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
 from revimpute.encode import SCALINGS, NumericScaler
 from revimpute.encode.frames import is_frame, like_input, to_pandas
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
-from revimpute.exceptions import InputDataError
+from revimpute.encode.numeric import unscalable_columns
+from revimpute.exceptions import InputDataError, ModelFileError, RevimputeError
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
@@ -346,6 +347,16 @@ class ReverseImputer(BaseImputer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
 
+    def _validate_params(self) -> None:
+        """scikit-learn's parameter checks, plus the values inside ``hidden_sizes``."""
+        super()._validate_params()
+        sizes = self.hidden_sizes
+        if not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1 for h in sizes):
+            raise InvalidParameterError(
+                f"The 'hidden_sizes' parameter of ReverseImputer must list whole numbers >= 1 (layer "
+                f"widths). Got {tuple(sizes)!r} instead."
+            )
+
     # --- configuration --------------------------------------------------------
     def training_config(self, n_features: int, n_samples: int) -> TrainingConfig:
         """The :class:`TrainingConfig` these parameters give for a table of this size."""
@@ -423,7 +434,14 @@ class ReverseImputer(BaseImputer):
                 radius = code_radius(model, units, observed, device=device)
                 return model.to("cpu"), radius, history
 
-            trained = map_networks(train_one, train_seeds, self.n_jobs, device)
+            with torch.random.fork_rng(devices=[]):  # building layers draws from the global generator
+                trained = map_networks(train_one, train_seeds, self.n_jobs, device)
+        for model, _, _ in trained:
+            if not all(torch.isfinite(p).all() for p in model.parameters()):
+                raise RevimputeError(
+                    "training diverged: the network's weights are not finite numbers; lower "
+                    "learning_rate or check the table for extreme values"
+                )
         self.models_ = [model for model, _, _ in trained]
         self.radii_ = [radius for _, radius, _ in trained]
         self.histories_ = [history for _, _, history in trained]
@@ -478,13 +496,39 @@ class ReverseImputer(BaseImputer):
         observed_values = np.where(missing, np.nan, X)
         self.data_min_ = np.nanmin(observed_values, axis=0)
         self.data_max_ = np.nanmax(observed_values, axis=0)
-        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
-        self._train(scaled, ~missing, None)
+        self._train(self._scaled(X, missing), ~missing, None)
 
     def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        scaled = self.scaler_.transform(np.where(missing, 0.0, X))
-        filled = self._reverse(scaled, missing, None, self.scaled_bounds())
-        return self.scaler_.inverse_transform(filled)
+        filled = self._reverse(self._scaled(X, missing), missing, None, self.scaled_bounds())
+        self._check_finite(filled, missing)
+        return self._clipped(self.scaler_.inverse_transform(filled))
+
+    def _scaled(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Observed cells of a numeric array in network units (0 where missing)."""
+        values = np.where(missing, 0.0, X)
+        scaled = self.scaler_.transform(values)
+        too_large = unscalable_columns(values, scaled)
+        if too_large.size:
+            j = int(too_large[0])
+            raise InputDataError(
+                f"column {j} holds values up to {np.abs(values[:, j]).max():g}, beyond the network's "
+                f"float32 range with scaling={self.scaling!r}; use scaling='standard' or 'robust'"
+            )
+        return scaled
+
+    def _clipped(self, values: np.ndarray) -> np.ndarray:
+        """Imputed numbers (table units) inside each column's observed range when ``clip`` is on."""
+        return np.clip(values, self.data_min_, self.data_max_) if self.clip else values
+
+    def _check_finite(self, filled: np.ndarray, missing: np.ndarray) -> None:
+        """Refuse a network output that is not a number where a cell is imputed."""
+        bad = missing & ~np.isfinite(filled)
+        if bad.any():
+            unit = int(np.flatnonzero(bad.any(axis=0))[0])
+            raise ModelFileError(
+                f"the model's networks gave a non-finite value for {int(bad.sum())} imputed cells "
+                f"(first in network unit {unit}); the model is unusable: refit it"
+            )
 
     def scaled_bounds(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Observed range of every network unit, or None when ``clip`` is off.
@@ -609,7 +653,8 @@ class ReverseImputer(BaseImputer):
             bounds = self.scaled_bounds()
             if bounds is not None:
                 filled = np.clip(filled, bounds[0], bounds[1])
-        out, confidence = self.encoder_.decode(frame, filled, encoded.cell_missing)
+        self._check_finite(filled, encoded.missing)
+        out, confidence = self.encoder_.decode(frame, filled, encoded.cell_missing, clip=self.clip)
         if self.add_indicator:
             flags = self.indicator_.transform(np.where(encoded.cell_missing, np.nan, 0.0))
             names = self.get_feature_names_out()[frame.shape[1]:]
@@ -625,19 +670,20 @@ class ReverseImputer(BaseImputer):
             return like_input(self._impute_frame(frame, search=False)[0], schema)
         values, missing, info = self._check_input(X, reset=False)
         keep = ~self.empty_features_
-        scaled = self.scaler_.transform(np.where(missing[:, keep], 0.0, values[:, keep]))
+        scaled = self._scaled(values[:, keep], missing[:, keep])
         filled = values.copy()
         passed = self._one_pass(scaled, missing[:, keep], None)
+        self._check_finite(passed, missing[:, keep])
         bounds = self.scaled_bounds()
         if bounds is not None:
             passed = np.clip(passed, bounds[0], bounds[1])
-        passed = self.scaler_.inverse_transform(passed)
+        passed = self._clipped(self.scaler_.inverse_transform(passed))
         filled[:, keep] = np.where(missing[:, keep], passed, values[:, keep])
         filled[:, ~keep] = 0.0
         extra = None
         if self.add_indicator:
             extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return self._wrap(filled, extra, info)
+        return self._wrap(filled, missing, extra, info, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

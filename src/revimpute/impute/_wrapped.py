@@ -8,6 +8,7 @@ import numpy as np
 from sklearn.base import clone
 
 from revimpute.impute._base import BaseImputer
+from revimpute.impute._errors import as_input_error
 
 
 class SklearnImputer(BaseImputer):
@@ -40,11 +41,16 @@ class SklearnImputer(BaseImputer):
         self.add_indicator = add_indicator
         self.keep_empty_features = keep_empty_features
 
+    def _method_name(self) -> str:
+        return type(self.estimator).__name__
+
     def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
         est = clone(self.estimator)
         if "keep_empty_features" in est.get_params():
             est.set_params(keep_empty_features=True)
-        self.estimator_ = est.fit(np.where(missing, np.nan, X))
+        with as_input_error(self._method_name(), "fit"), np.errstate(all="ignore"):
+            self.estimator_ = est.fit(np.where(missing, np.nan, X))
 
     def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        return self.estimator_.transform(np.where(missing, np.nan, X))
+        with as_input_error(self._method_name(), "transform"), np.errstate(all="ignore"):
+            return self.estimator_.transform(np.where(missing, np.nan, X))
