@@ -18,7 +18,7 @@ distributed = pytest.importorskip("distributed")
 
 from revimpute import ReverseImputer  # noqa: E402
 from revimpute.exceptions import InputDataError, RevimputeError  # noqa: E402
-from revimpute.io import read_table, typed_columns, write_table  # noqa: E402
+from revimpute.io import keep_written_text, read_table, typed_columns, write_table  # noqa: E402
 from revimpute.scale import distributed as rdist  # noqa: E402
 from revimpute.scale import impute_file  # noqa: E402
 from revimpute.scale.distributed import connect, impute_dask, impute_file_dask  # noqa: E402
@@ -189,10 +189,14 @@ def test_impute_file_dask_types_columns_as_in_memory(client, tmp_path, table):
     impute_file_dask(source, tmp_path / "dask.csv", imputer, client, blocksize=8_000,
                      progress=False)
     impute_file(source, tmp_path / "stream.csv", imputer, chunk_rows=100, progress=False)
-    write_table(imputer.transform(whole), tmp_path / "whole.csv")
+    # a CSV output keeps the text of every cell that was not imputed (" true", "FALSE ")
+    written = keep_written_text(imputer.transform(whole), whole, read_table(source, as_text=True))
+    write_table(written, tmp_path / "whole.csv")
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert (tmp_path / "stream.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not read_table(tmp_path / "dask.csv", as_text=True)["gappy_int"].str.contains(".", regex=False).any()
+    flags = read_table(tmp_path / "dask.csv", as_text=True)["flag"]
+    assert set(flags) == {" true", "FALSE ", "True", "False"}
 
 
 def test_impute_file_dask_booleans_with_gaps_match_streaming(client, tmp_path, table):

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from revimpute.detect.advice import DropAdvice
 from revimpute.detect.types import DetectionResult
@@ -42,9 +43,9 @@ def findings_table(result: DetectionResult) -> Table:
     table.add_column("kind", no_wrap=True)
     table.add_column("conf.", justify="right", no_wrap=True)
     table.add_column("evidence", justify="left", overflow="fold", ratio=1, min_width=30)
-    for f in result.findings:
-        table.add_row(f.column, _show(f.value), str(f.count), f"{f.share:.1%}", f.kind,
-                      f"{f.confidence:.2f}", f.evidence)
+    for f in result.findings:  # Text: values and names are shown as written, never as markup
+        table.add_row(Text(f.column), Text(_show(f.value)), str(f.count), f"{f.share:.1%}", f.kind,
+                      f"{f.confidence:.2f}", Text(f.evidence))
     return table
 
 
@@ -55,7 +56,7 @@ def overview_table(result: DetectionResult) -> Table:
                           ("disguised", "right"), ("missing", "right"), ("share", "right")):
         table.add_column(name, justify=justify, overflow="fold")
     for c in result.columns:
-        table.add_row(c.column, c.inferred, str(c.native_missing), str(c.disguised),
+        table.add_row(Text(c.column), c.inferred, str(c.native_missing), str(c.disguised),
                       str(c.missing), f"{c.missing_share:.1%}")
     return table
 
@@ -93,8 +94,9 @@ def print_scan(console: Console, result: DetectionResult, advice: DropAdvice,
     """Print the findings, the per-column overview and the advice."""
     n_rows = result.n_rows
     console.print(
-        f"[bold]{source}[/]: {n_rows} rows x {len(result.columns)} columns, "
-        f"policy {result.policy!r}, {len(result.findings)} finding(s)", highlight=False,
+        Text.assemble((source, "bold"), f": {n_rows} rows x {len(result.columns)} columns, "
+                      f"policy {result.policy!r}, {len(result.findings)} finding(s)"),
+        highlight=False,
     )
     if result.findings:
         console.print(findings_table(result))
@@ -162,8 +164,9 @@ def missingness_png(result: DetectionResult, max_rows: int = 2000) -> bytes:
     ax.imshow(image, aspect="auto", interpolation="nearest",
               extent=(-0.5, n_cols - 0.5, n_rows, 0))
     ax.set_xticks(range(n_cols))
+    # column names are shown as written ("$" would otherwise start mathtext)
     ax.set_xticklabels([str(c) for c in result.mask.columns], rotation=45, ha="left",
-                       fontsize=9)
+                       fontsize=9, parse_math=False)
     ax.xaxis.tick_top()
     ax.set_ylabel("row")
     for x in np.arange(0.5, n_cols - 0.5):

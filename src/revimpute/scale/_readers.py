@@ -37,6 +37,7 @@ def csv_chunks(
     *,
     dtype: Any = None,
     on_bytes: Callable[[int], None] | None = None,
+    as_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
     """Yield the CSV file's rows in DataFrames of at most ``chunk_rows`` rows.
 
@@ -54,6 +55,9 @@ def csv_chunks(
         ``str`` reads every cell as the text written, gaps as NaN).
     on_bytes : callable(int), optional
         Called after each chunk with the number of (compressed) bytes read so far.
+    as_text : bool, default=False
+        Every cell as the exact text written (empty cells as ``""``), as
+        :func:`revimpute.io.read_table` gives it with ``as_text=True``.
 
     Raises
     ------
@@ -70,13 +74,14 @@ def csv_chunks(
             if stream is not raw:
                 stack.enter_context(stream)
             try:
+                text = {"dtype": str, "keep_default_na": False, "na_filter": False} if as_text else {}
                 reader = pd.read_csv(
                     stream,
                     sep=csv_separator(path),
                     encoding="utf-8",
                     chunksize=chunk_rows,
-                    dtype=dtype,
                     compression=None,
+                    **({"dtype": dtype} | text),
                 )
                 with reader:
                     for chunk in reader:

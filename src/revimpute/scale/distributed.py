@@ -28,10 +28,11 @@ import numpy as np
 import pandas as pd
 
 from revimpute.exceptions import RevimputeError
-from revimpute.io import table_format
+from revimpute.io import keep_written_text, table_format
 from revimpute.scale._readers import csv_separator, is_gzip
 from revimpute.scale._schema import TableSchema, conform
 from revimpute.scale.streaming import (
+    OutputText,
     StreamReport,
     _check_positive,
     _get_schema,
@@ -256,6 +257,50 @@ def impute_dask(ddf: dd.DataFrame, imputer: Any, *, client: Client | None = None
     return ddf.map_partitions(_impute_partition, shipped, meta, meta=meta)
 
 
+def _impute_keeping_text(part: pd.DataFrame, text: pd.DataFrame, imputer: Any, meta: pd.DataFrame) -> pd.DataFrame:
+    """One partition imputed, with the written text of every cell it did not fill."""
+    out = _impute_partition(part, imputer, meta)
+    if len(part) == 0:
+        return out.astype(object)
+    return keep_written_text(out, part, text)
+
+
+def impute_dask_keeping_text(
+    ddf: dd.DataFrame, text: dd.DataFrame, imputer: Any, *, client: Client | None = None
+) -> dd.DataFrame:
+    """:func:`impute_dask` whose partitions keep the text of the cells not imputed.
+
+    ``text`` is the same file read as text (every cell as written), with the
+    same partitions as ``ddf``; the result is all text, as
+    :func:`revimpute.io.keep_written_text` gives it.
+    """
+    import dask
+
+    worker_imputer = quiet_copy(imputer)
+    meta = _output_meta(ddf._meta, worker_imputer)
+    text_meta = meta.astype(object)
+    client = client if client is not None else _active_client()
+    if client is not None:
+        shipped: Any = client.scatter(worker_imputer, broadcast=True, hash=False)
+    else:
+        shipped = dask.delayed(worker_imputer, traverse=False)
+    import dask.dataframe as dd
+
+    return dd.map_partitions(_impute_keeping_text, ddf, text, shipped, meta, meta=text_meta,
+                             align_dataframes=False)
+
+
+def _read_dask_text(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
+    """A CSV file's cells as written, in the partitions :func:`_read_dask` gives."""
+    import dask
+    import dask.dataframe as dd
+
+    path = str(schema.path)
+    with dask.config.set({"dataframe.convert-string": False}):
+        return dd.read_csv(path, sep=csv_separator(path), encoding="utf-8", dtype=str, keep_default_na=False,
+                           na_filter=False, blocksize=None if is_gzip(path) else blocksize)
+
+
 def _bool_na_to_object(part: pd.DataFrame, columns: list[Any]) -> pd.DataFrame:
     """Nullable-boolean columns to object True/False/NaN, as pandas reads them."""
     part = part.copy()
@@ -340,6 +385,7 @@ def impute_file_dask(
     random_state: Any = 0,
     max_pending: int | None = None,
     progress: bool = True,
+    escape_formulas: bool = False,
 ) -> StreamReport:
     """Impute a CSV/TSV or Parquet file on a Dask cluster into one output file.
 
@@ -376,6 +422,8 @@ def impute_file_dask(
         Partitions computed ahead of the writer; default twice the cluster's
         worker threads.
     progress : bool, default=True
+    escape_formulas : bool, default=False
+        As for :func:`~revimpute.scale.streaming.impute_file`.
 
     Returns
     -------
@@ -404,13 +452,24 @@ def impute_file_dask(
         imputer, schema, chunk_rows=chunk_rows, fit_sample_rows=fit_sample_rows,
         random_state=random_state, progress=progress,
     )
-    result = impute_dask(_read_dask(schema, blocksize), imputer, client=client)
+    csv_out = table_format(out_path) == "csv"
+    output = OutputText(keep=False, escape=escape_formulas)
+    if schema.format == "csv" and csv_out:
+        result = impute_dask_keeping_text(_read_dask(schema, blocksize), _read_dask_text(schema, blocksize),
+                                          imputer, client=client)
+    else:
+        result = impute_dask(_read_dask(schema, blocksize), imputer, client=client)
     if max_pending is None:
         max_pending = 2 * max(1, sum(client.nthreads().values()))
     max_pending = _check_positive("max_pending", max_pending)
+
+    def frames() -> Iterator[pd.DataFrame]:
+        output.counts.clear()
+        for frame in _ordered_results(client, result.to_delayed(), max_pending):
+            yield output.apply(frame, frame, None) if csv_out else frame
+
     rows, chunks = write_chunks(
-        out_path, lambda: _ordered_results(client, result.to_delayed(), max_pending),
-        progress=progress, description=f"imputing {Path(in_path).name} on Dask",
+        out_path, frames, progress=progress, description=f"imputing {Path(in_path).name} on Dask",
         total_rows=schema.n_rows,
     )
     seconds = time.perf_counter() - begin
@@ -422,4 +481,5 @@ def impute_file_dask(
         rows_per_second=rows / seconds if seconds > 0 else float("inf"),
         fit_rows=fit_rows,
         fit_seconds=fit_seconds,
+        formula_cells=dict(output.counts),
     )

@@ -18,7 +18,7 @@ import copy
 import os
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
 from revimpute.exceptions import RevimputeError
-from revimpute.io import atomic_path, check_input_file, table_format
+from revimpute.io import atomic_path, check_input_file, escape_formulas, keep_written_text, table_format
 from revimpute.reverse.row_noise import splitmix64
 from revimpute.scale._progress import bytes_progress, console, rows_progress
 from revimpute.scale._readers import csv_chunks, parquet_chunks
@@ -67,6 +67,9 @@ class StreamReport:
         Rows the imputer was fitted on here (0 if it came fitted).
     fit_seconds : float
         Part of ``seconds`` spent reading the fit rows and fitting.
+    formula_cells : dict
+        CSV output: column label -> text cells a spreadsheet would run as a
+        formula (escaped with ``'`` when ``escape_formulas`` was set).
     """
 
     rows: int
@@ -76,6 +79,7 @@ class StreamReport:
     rows_per_second: float
     fit_rows: int = 0
     fit_seconds: float = 0.0
+    formula_cells: dict = field(default_factory=dict)
 
 
 def _check_positive(name: str, value: Any) -> int:
@@ -308,6 +312,37 @@ def transform_chunk(imputer: Any, chunk: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(np.asarray(out), index=chunk.index, columns=columns)
 
 
+class OutputText:
+    """What a CSV output is made of besides the imputed values.
+
+    When the input is a CSV file too, every cell the imputer did not fill keeps
+    the text written in the input, byte for byte (see
+    :func:`revimpute.io.keep_written_text`); with ``escape`` set, text cells a
+    spreadsheet would run as formulas are prefixed with ``'``. ``counts``
+    gathers the formula-like cells seen, per column.
+    """
+
+    def __init__(self, keep: bool, escape: bool) -> None:
+        self.keep = keep
+        self.escape = escape
+        self.counts: dict[Any, int] = {}
+
+    def apply(self, imputed: pd.DataFrame, before: pd.DataFrame, text: pd.DataFrame | None) -> pd.DataFrame:
+        """The frame to write for one chunk: ``imputed``, with the written text where kept."""
+        out = keep_written_text(imputed, before, text) if self.keep and text is not None else imputed
+        escaped, counts = escape_formulas(out)
+        for label, n in counts.items():
+            self.counts[label] = self.counts.get(label, 0) + n
+        return escaped if self.escape else out
+
+
+def text_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+    """The non-empty chunks of a CSV file as written, in step with :func:`iter_table_chunks`."""
+    for chunk in csv_chunks(path, chunk_rows, as_text=True):
+        if len(chunk):
+            yield chunk
+
+
 def write_chunks(
     out_path: str | os.PathLike,
     frames: Callable[[], Iterator[pd.DataFrame]],
@@ -360,6 +395,7 @@ def impute_file(
     fit_sample_rows: int = 200_000,
     random_state: Any = 0,
     progress: bool = True,
+    escape_formulas: bool = False,
 ) -> StreamReport:
     """Impute a CSV/TSV or Parquet file chunk by chunk into a new file.
 
@@ -375,9 +411,12 @@ def impute_file(
     sample of ``fit_sample_rows`` rows; (3) impute chunk after chunk, writing
     each into a temporary file beside ``out_path`` that is renamed into place
     only when complete, so a failure leaves no partial output and an existing
-    ``out_path`` untouched. A CSV output is the text pandas writes for the
-    whole imputed frame (a date-time column that needs a finer layout in a
-    later chunk than in the first ones makes step 3 run twice).
+    ``out_path`` untouched. A CSV output of a CSV input keeps the text of
+    every cell that was not imputed byte for byte, and writes each imputed
+    value as :func:`revimpute.encode.cells.render_cell` does; a CSV output
+    of a Parquet input is the text pandas writes for the whole imputed frame
+    (a date-time column that needs a finer layout in a later chunk than in
+    the first ones makes step 3 run twice).
 
     Parameters
     ----------
@@ -396,6 +435,10 @@ def impute_file(
         Seed of the fit sample.
     progress : bool, default=True
         Draw progress bars on stderr (rows, rows/s, time left).
+    escape_formulas : bool, default=False
+        CSV output: prefix text cells a spreadsheet would run as a formula
+        (``=``, ``+``, ``-``, ``@``...) with ``'``; they are counted in the
+        report either way.
 
     Returns
     -------
@@ -419,10 +462,15 @@ def impute_file(
         random_state=random_state, progress=progress,
     )
     worker = quiet_copy(imputer) if progress else imputer
+    csv_out = table_format(out_path) == "csv"
+    output = OutputText(keep=schema.format == "csv" and csv_out, escape=escape_formulas)
 
     def imputed() -> Iterator[pd.DataFrame]:
+        output.counts.clear()
+        texts = text_chunks(schema.path, chunk_rows) if output.keep else None
         for chunk in iter_table_chunks(schema.path, chunk_rows, schema=schema):
-            yield transform_chunk(worker, chunk)
+            out = transform_chunk(worker, chunk)
+            yield output.apply(out, chunk, next(texts) if texts is not None else None) if csv_out else out
 
     rows, chunks = write_chunks(out_path, imputed, progress=progress,
                                 description=f"imputing {Path(in_path).name}", total_rows=schema.n_rows)
@@ -435,4 +483,5 @@ def impute_file(
         rows_per_second=rows / seconds if seconds > 0 else float("inf"),
         fit_rows=fit_rows,
         fit_seconds=fit_seconds,
+        formula_cells=dict(output.counts),
     )
