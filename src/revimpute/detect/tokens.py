@@ -49,6 +49,15 @@ FREE_TEXT_WORDS: frozenset[str] = (SEMANTIC_TOKENS - {"none", "nil"}) | frozense
 #: Tokens that are also two-letter codes (Namibia "NA", sodium "Na").
 CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat"})
 
+#: Markers that statistical offices write in place of a number (suppressed,
+#: confidential, not reported, not applicable), normalised. They are read as
+#: missing among numbers only; elsewhere "S" or "C" may be a real code.
+SUPPRESSION_MARKERS: frozenset[str] = frozenset({
+    "x", "xx", "s", "c", "z", "nr", "nd", "np", "ns", "n.r.", "n.d.", "n.p.", "n/r", "n/d",
+    "supp", "suppressed", "conf", "confidential", "*", "**", "***", "#", "/", "//", ":", "..",
+    "(s)", "(d)", "(x)", "(c)", "(z)", "(na)", "(nr)", "[c]", "[x]", "[z]", "[u]", "[low]",
+})
+
 TOKEN_CONFIDENCE: dict[str, float] = {
     **{token: MEDIUM_CONFIDENCE for token in MEDIUM_TOKENS},
     **{token: STRONG_CONFIDENCE for token in STRONG_TOKENS},
@@ -56,6 +65,7 @@ TOKEN_CONFIDENCE: dict[str, float] = {
 
 _PUNCT_RE = re.compile(r"[^\w\s]+|_+")
 _SHORT_LETTERS_RE = re.compile(r"[A-Za-z]{1,2}")
+_CODE_LEVEL_RE = re.compile(r"[^\W\d_]{1,4}[+-]?|[+-][^\W\d_]{1,3}")
 _RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)
 _CODE_RE = re.compile(r"[A-Z]{2}|[A-Z][a-z]?")
 _HAS_DIGIT_RE = re.compile(r"\d")
@@ -93,6 +103,20 @@ def is_punctuation(text: str) -> bool:
 def is_short_letters(text: str) -> bool:
     """True when ``text`` (stripped) is one or two ASCII letters ("x", "s", "NA")."""
     return _SHORT_LETTERS_RE.fullmatch(text.strip()) is not None
+
+
+def is_code_level(text: str) -> bool:
+    """True when ``text`` (stripped) is a short code of letters ("S", "XL", "AB", "A+", "b").
+
+    Such values may be the levels of a real category (sizes, grades, blood
+    groups) even among numbers.
+    """
+    return _CODE_LEVEL_RE.fullmatch(text.strip()) is not None
+
+
+def is_marker(text: str) -> bool:
+    """True when ``text`` is a suppression marker of :data:`SUPPRESSION_MARKERS`."""
+    return normalize([text]).iloc[0] in SUPPRESSION_MARKERS
 
 
 def has_digit(text: str) -> bool:
