@@ -42,6 +42,14 @@ CATEGORY_SHARE = 0.25
 #: A lone letter code or word among numbers below this share is a placeholder
 #: for ``auto`` with the higher of its two confidences.
 RARE_SHARE = 0.1
+#: Among at most MAX_CODE_LEVELS distinct whole numbers (codes 1-9), a letter
+#: value seen at least LEVEL_COUNT_RATIO times as often as the median number
+#: is one more level ("X" beside varieties 1-9), even a marker letter.
+MAX_CODE_LEVELS = 12
+LEVEL_COUNT_RATIO = 0.8
+#: Confidence recorded for a level of a category: below every threshold and
+#: below the weakest candidate that co-missingness may raise.
+LEVEL = 0.05
 #: A text column may hold at most this many distinct numbers, covering at
 #: most this share of its cells, for a sentinel-shaped number among them to be
 #: flagged ("0" in a column of city names).
@@ -340,6 +348,21 @@ def _scan_numeric_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
     _scan_numbers(scan, np.array([], dtype=float), np.flatnonzero(numeric))
 
 
+def _numeric_levels(scan: ColumnScan, ctx: _TextContext) -> tuple[int, float]:
+    """Number and median count of the numeric values when they are a few integer codes.
+
+    Returns ``(0, 0.0)`` unless the numbers of the column are at most
+    :data:`MAX_CODE_LEVELS` distinct integers.
+    """
+    numeric = np.flatnonzero(~np.isnan(scan.numbers) & ~ctx.is_token & (scan.counts > 0))
+    if not numeric.size or numeric.size > MAX_CODE_LEVELS:
+        return 0, 0.0
+    values = scan.numbers[numeric]
+    if not np.all(values == np.round(values)):
+        return 0, 0.0
+    return int(numeric.size), float(np.median(scan.counts[numeric]))
+
+
 def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
                        non_numeric: np.ndarray, context: str) -> None:
     """Judge the non-numeric, non-token values of a column of numbers.
@@ -369,6 +392,11 @@ def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
         codes = [i for i in texts if i not in runs and i not in symbols
                  and not tk.has_digit(texts[i])]
     total = max(ctx.rest_cells, 1)
+    n_levels, level_count = _numeric_levels(scan, ctx)
+
+    def level_sized(i: int) -> bool:
+        return n_levels > 0 and counts[i] >= LEVEL_COUNT_RATIO * level_count
+
     for i, text in texts.items():
         written, count = values.text(i), int(counts[i])
         share = count / total
@@ -376,25 +404,35 @@ def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
             scan.set(i, "repeated_char", 0.9 if count >= 2 else 0.8,
                      f"{written!r} is a run of one repeated character{context}")
         elif i in symbols:
-            what = "a suppression marker" if tk.is_marker(text) else "a placeholder symbol"
-            scan.set(i, "placeholder", 0.9 if count >= 2 else 0.75,
-                     f"{written!r} is {what}, found {_times(count)}{context}")
+            marker = tk.is_marker(text)
+            what = "a suppression marker" if marker else "a placeholder symbol"
+            conf, why = (0.9 if count >= 2 else 0.75), ""
+            if marker and not tk.is_punctuation(text) and level_sized(i):
+                conf, why = 0.45, (f"; but it is as common as the column's {n_levels} numeric "
+                                   f"levels, so it may be a level too")
+            scan.set(i, "placeholder", conf,
+                     f"{written!r} is {what}, found {_times(count)}{context}{why}")
         elif i in codes:
             level = (f"{written!r} appears {_times(count)} ({share:.0%} of the cells){context}")
             if code_set:
-                scan.set(i, "placeholder", 0.2,
+                scan.set(i, "placeholder", LEVEL,
                          f"{level}; but it is one of {len(codes)} distinct codes, so a level "
                          f"of a real category")
                 continue
             short = tk.is_code_level(text)
-            if share >= CATEGORY_SHARE:
+            if level_sized(i):
+                conf, why = 0.45, (f"; but it is as common as the column's {n_levels} numeric "
+                                   f"levels, so it may be a level too")
+            elif share >= CATEGORY_SHARE:
                 conf, why = 0.45, "; but it holds a real share of the column, so it may be a level"
             elif share >= RARE_SHARE:
                 conf, why = 0.6, "; it holds a fair share of the column, so it may be a level"
             elif count >= 2:
                 conf, why = (0.75 if short else 0.7), ""
+            elif short:
+                conf, why = 0.6, ""
             else:
-                conf, why = (0.6 if short else 0.55), ""
+                conf, why = 0.45, "; a word seen once may be a real value"
             noun = "the code" if short else "the word"
             scan.set(i, "placeholder", conf, f"{noun} {level}{why}")
 
@@ -407,7 +445,7 @@ def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
     sample = rest_idx[:2000]
     prose = bool(sample.size) and values.has_lower(sample).mean() >= 0.5
     free_text = prose and distinct_rest > FREE_TEXT_SHARE * max(ctx.rest_cells, 1)
-    codes_like = tk.looks_like_codes([values.stripped_text(i) for i in sample[:500]])
+    code_sample = [values.stripped_text(i) for i in sample[:500]]
     has_plus = bool(values.equals("+", stripped=True).any())
 
     for i, token, base in zip(ctx.token_idx, ctx.token_norm, ctx.token_conf):
@@ -416,7 +454,8 @@ def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
         words = _token_words(written, "")
         if base >= 1.0:
             words = _user_words(written)
-        elif token in tk.CODE_LIKE_TOKENS and written.strip()[:1].isupper() and codes_like:
+        elif (token in tk.CODE_LIKE_TOKENS and written.strip()[:1].isupper()
+              and tk.looks_like_codes(code_sample, len(written.strip()))):
             base = 0.4
             words += "; but the column holds short codes, where it may be a real code"
         elif token == "-" and has_plus:

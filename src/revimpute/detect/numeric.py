@@ -14,8 +14,9 @@ the *other* values of the column gives evidence:
   values around it;
 * **implausible default** - ``0`` below a strictly positive measurement (or
   above a strictly negative one, such as western longitudes), separated from
-  the smallest real value by a density gap, or from the bulk of the column
-  (its 1% quantile) by several interquartile ranges. A ``0`` that holds a
+  the smallest real value by a density gap, or (repeated, and at least twice
+  the local spacing from its neighbour) from the bulk of the column (its 1%
+  quantile) by at least two interquartile ranges. A ``0`` that holds a
   real share of the column, or that sits on a grid of fractions k/n that the
   other values follow (0, 16.7, 33.3 ... 100), is a natural value.
 
@@ -44,9 +45,11 @@ FEW_DISTINCT = 10
 #: A 0 holding at least this share of a column's cells is a natural value (a
 #: point mass: no fuel bought, no wage, no children), not a default; from
 #: ZERO_FAIR_SHARE on, a 0 that is not far from the other values (only a
-#: local gap) has its confidence capped at 0.7.
+#: local gap) gets at most FAIR_SHARE_CONFIDENCE (not flagged alone; rows
+#: missing together can still raise it).
 ZERO_NATURAL_SHARE = 0.2
 ZERO_FAIR_SHARE = 0.1
+FAIR_SHARE_CONFIDENCE = 0.45
 #: Quantile of the other values that stands for the bulk of a column, and how
 #: many interquartile ranges a repeated 0 must lie from it to be far from the bulk.
 BULK_QUANTILE = 0.01
@@ -303,7 +306,7 @@ def _evaluate_zero(ctx: _Context, count: int, grid: bool) -> NumericFlag | None:
         conf = 0.85 if count >= 2 else 0.7
         words = (f"{base}; the gap to {format_number(nearest)} is "
                  f"{ctx.far_iqr:.1f}x the interquartile range of the other values")
-    elif count >= 2 and ctx.bulk_gap >= BULK_FAR:
+    elif count >= 2 and ctx.bulk_gap >= BULK_FAR and gap_local >= 2:
         conf = 0.85 if ctx.bulk_gap >= 2 * BULK_FAR else 0.8
         words = (f"{base}; the bulk of the column (its {BULK_QUANTILE:.0%} quantile) is "
                  f"{ctx.bulk_gap:.1f}x the interquartile range away")
@@ -320,8 +323,8 @@ def _evaluate_zero(ctx: _Context, count: int, grid: bool) -> NumericFlag | None:
         return NumericFlag(0.0, "implausible_default", WEAK,
                            f"{base}; no gap separates it from them")
     if ctx.share >= ZERO_FAIR_SHARE and not ctx.far:
-        conf = min(conf, 0.7)
-        words += "; it holds a fair share of the column, so it may be a real value"
+        conf = min(conf, FAIR_SHARE_CONFIDENCE)
+        words += "; but it holds a fair share of the column, so it may be a real value"
     return NumericFlag(0.0, "implausible_default", round(min(conf, 0.95), 2), words)
 
 

@@ -47,7 +47,7 @@ FREE_TEXT_WORDS: frozenset[str] = (SEMANTIC_TOKENS - {"none", "nil"}) | frozense
 )
 
 #: Tokens that are also two-letter codes (Namibia "NA", sodium "Na").
-CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat"})
+CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat", "tba", "unk"})
 
 #: Markers that statistical offices write in place of a number (suppressed,
 #: confidential, not reported, not applicable), normalised. They are read as
@@ -67,7 +67,7 @@ _PUNCT_RE = re.compile(r"[^\w\s]+|_+")
 _SHORT_LETTERS_RE = re.compile(r"[A-Za-z]{1,2}")
 _CODE_LEVEL_RE = re.compile(r"[^\W\d_]{1,4}[+-]?|[+-][^\W\d_]{1,3}")
 _RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)
-_CODE_RE = re.compile(r"[A-Z]{2}|[A-Z][a-z]?")
+_CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,2}|[A-Z][a-z]?")
 _HAS_DIGIT_RE = re.compile(r"\d")
 
 #: Characters whose runs ("xxxxx", "*****", "-----") are typed as placeholders.
@@ -156,14 +156,24 @@ def repeated_run(text: str) -> str | None:
     return char
 
 
-def looks_like_codes(values: Iterable[str]) -> bool:
-    """True when most distinct values are short capitalised codes ("US", "Na").
+def looks_like_codes(values: Iterable[str], length: int | None = None) -> bool:
+    """True when most distinct values are short capitalised codes ("US", "Na", "TBA").
 
-    Used to keep "NA" (Namibia) or "Na" (sodium) from being read as a
-    missing-value token in a column of country codes or element symbols.
+    Used to keep "NA" (Namibia), "Na" (sodium) or "TBA" (Tampa Bay) from
+    being read as a missing-value token in a column of country, element or
+    team codes.
+
+    Parameters
+    ----------
+    values : iterable of str
+        A sample of the column's distinct values.
+    length : int or None, default=None
+        When given, the codes must have this many characters (a two-letter
+        "NA" is a token among three-letter codes).
     """
     values = [value.strip() for value in values]
     if len(values) < 5:
         return False
-    hits = sum(_CODE_RE.fullmatch(value) is not None for value in values)
+    hits = sum(_CODE_RE.fullmatch(value) is not None
+               and (length is None or len(value) == length) for value in values)
     return hits >= 0.8 * len(values)
