@@ -42,11 +42,13 @@ CATEGORY_SHARE = 0.25
 #: A lone letter code or word among numbers below this share is a placeholder
 #: for ``auto`` with the higher of its two confidences.
 RARE_SHARE = 0.1
-#: Among at most MAX_CODE_LEVELS distinct whole numbers (codes 1-9), a letter
-#: value seen at least LEVEL_COUNT_RATIO times as often as the median number
-#: is one more level ("X" beside varieties 1-9), even a marker letter.
+#: When the numbers are at most MAX_CODE_LEVELS distinct whole numbers seen
+#: about equally often (a designed factor: the largest count at most
+#: LEVEL_BALANCE times the smallest), a letter value seen about as often
+#: (within that same ratio of their median count) is one more level ("X"
+#: beside varieties 1-9), even a marker letter.
 MAX_CODE_LEVELS = 12
-LEVEL_COUNT_RATIO = 0.8
+LEVEL_BALANCE = 1.5
 #: Confidence recorded for a level of a category: below every threshold and
 #: below the weakest candidate that co-missingness may raise.
 LEVEL = 0.05
@@ -349,18 +351,19 @@ def _scan_numeric_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
 
 
 def _numeric_levels(scan: ColumnScan, ctx: _TextContext) -> tuple[int, float]:
-    """Number and median count of the numeric values when they are a few integer codes.
+    """Number and median count of the numeric values when they are a few balanced codes.
 
     Returns ``(0, 0.0)`` unless the numbers of the column are at most
-    :data:`MAX_CODE_LEVELS` distinct integers.
+    :data:`MAX_CODE_LEVELS` distinct integers whose counts differ by at most
+    the factor :data:`LEVEL_BALANCE`.
     """
     numeric = np.flatnonzero(~np.isnan(scan.numbers) & ~ctx.is_token & (scan.counts > 0))
     if not numeric.size or numeric.size > MAX_CODE_LEVELS:
         return 0, 0.0
-    values = scan.numbers[numeric]
-    if not np.all(values == np.round(values)):
+    values, counts = scan.numbers[numeric], scan.counts[numeric]
+    if not np.all(values == np.round(values)) or counts.max() > LEVEL_BALANCE * counts.min():
         return 0, 0.0
-    return int(numeric.size), float(np.median(scan.counts[numeric]))
+    return int(numeric.size), float(np.median(counts))
 
 
 def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
@@ -395,7 +398,7 @@ def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
     n_levels, level_count = _numeric_levels(scan, ctx)
 
     def level_sized(i: int) -> bool:
-        return n_levels > 0 and counts[i] >= LEVEL_COUNT_RATIO * level_count
+        return n_levels > 0 and abs(np.log(counts[i] / level_count)) <= np.log(LEVEL_BALANCE)
 
     for i, text in texts.items():
         written, count = values.text(i), int(counts[i])

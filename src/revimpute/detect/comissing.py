@@ -32,6 +32,8 @@ MIN_COVERAGE = 0.5
 MIN_LIFT = 5.0
 #: Highest confidence co-missingness alone can give.
 MAX_RAISED = 0.9
+#: Most passes: a value raised to STRONG is evidence for the next pass.
+MAX_ROUNDS = 3
 
 
 def _value_rows(scan: ColumnScan, idx: np.ndarray) -> np.ndarray:
@@ -45,7 +47,19 @@ def _value_rows(scan: ColumnScan, idx: np.ndarray) -> np.ndarray:
 
 def raise_co_missing(scans: Sequence[ColumnScan], names: Sequence[str],
                      never: Sequence[np.ndarray]) -> None:
-    """Raise the confidence of candidates missing on the same rows as strong findings.
+    """Raise candidates missing together with strong findings, until nothing changes.
+
+    A value raised to :data:`STRONG` or above becomes evidence in turn; at
+    most :data:`MAX_ROUNDS` passes are made. See :func:`raise_pass`.
+    """
+    for _ in range(MAX_ROUNDS):
+        if not raise_pass(scans, names, never):
+            return
+
+
+def raise_pass(scans: Sequence[ColumnScan], names: Sequence[str],
+               never: Sequence[np.ndarray]) -> bool:
+    """One pass: raise candidates missing on the same rows as strong findings.
 
     Parameters
     ----------
@@ -57,46 +71,57 @@ def raise_co_missing(scans: Sequence[ColumnScan], names: Sequence[str],
         Per column, the distinct values the user never wants flagged; they
         are neither raised nor used as evidence.
 
+    Returns
+    -------
+    bool
+        True when some value became strong in this pass.
+
     Notes
     -----
-    For a candidate with ``c`` rows, of which ``k`` hold a strong finding
-    (confidence >= :data:`STRONG`) in some other column, and ``m`` rows of
-    the table with such a finding, the lift is ``k / (c * m / n)``. The new
-    confidence is ``max(old, 0.6 + 0.3 * (k / c - 0.5) / 0.5)`` capped at
-    :data:`MAX_RAISED`, plus 0.05 for a value that was already flagged.
+    Each other column is a possible partner. For a candidate with ``c``
+    rows, of which ``k`` hold a strong finding (confidence >= :data:`STRONG`)
+    of the partner, whose strong findings fill ``m`` of the ``n`` rows, the
+    lift is ``k / (c * m / n)``; the partner with the largest ``k`` among
+    those passing the thresholds is kept. The new confidence is
+    ``0.6 + 0.3 * (k / c - 0.5) / 0.5`` capped at :data:`MAX_RAISED`, or, for
+    a value that was already flagged, 0.05 more than the larger of that and
+    its old confidence (at most 0.95).
     """
     if len(scans) < 2:
-        return
+        return False
     n_rows = scans[0].codes.size
     if n_rows == 0:
-        return
-    strong_rows = []
+        return False
+    strong_rows: list[np.ndarray | None] = []
     for scan, skip in zip(scans, never):
         strong = np.flatnonzero((scan.confidence >= STRONG) & ~scan.native & ~skip
                                 & (scan.counts > 0))
-        strong_rows.append(_value_rows(scan, strong))
-    per_row = np.sum(strong_rows, axis=0, dtype=np.int64)
-    if not per_row.any():
-        return
+        strong_rows.append(_value_rows(scan, strong) if strong.size else None)
+    partners = [t for t, rows in enumerate(strong_rows) if rows is not None]
+    if not partners:
+        return False
+    became_strong = False
+    sizes = {t: int(np.count_nonzero(strong_rows[t])) for t in partners}
     for j, (scan, skip) in enumerate(zip(scans, never)):
         candidates = np.flatnonzero((scan.confidence >= WEAK) & ~scan.native & ~skip
                                     & (scan.counts >= MIN_ROWS))
-        if not candidates.size:
-            continue
-        others = per_row - strong_rows[j]
-        other_rows = others > 0
-        m = int(other_rows.sum())
-        if m == 0:
+        others = [t for t in partners if t != j]
+        if not candidates.size or not others:
             continue
         for i in candidates:
             rows = scan.codes == i
             c = int(scan.counts[i])
-            k = int(np.count_nonzero(rows & other_rows))
-            if k < MIN_ROWS or k < MIN_COVERAGE * c:
+            best = None
+            for t in others:
+                k = int(np.count_nonzero(rows & strong_rows[t]))
+                if k < MIN_ROWS or k < MIN_COVERAGE * c:
+                    continue
+                lift = k * n_rows / (c * sizes[t])
+                if lift >= MIN_LIFT and (best is None or (k, lift) > best[:2]):
+                    best = (k, lift, t)
+            if best is None:
                 continue
-            lift = k / (c * m / n_rows)
-            if lift < MIN_LIFT:
-                continue
+            k, lift, t = best
             coverage = k / c
             raised = 0.6 + 0.3 * (coverage - MIN_COVERAGE) / (1 - MIN_COVERAGE)
             old = float(scan.confidence[i])
@@ -105,10 +130,9 @@ def raise_co_missing(scans: Sequence[ColumnScan], names: Sequence[str],
             raised = round(min(raised, MAX_RAISED if old < 0.5 else 0.95), 2)
             if raised <= old:
                 continue
-            partners = sorted({names[t] for t in range(len(scans)) if t != j
-                               and np.any(rows & strong_rows[t])})
-            shown = ", ".join(partners[:4]) + (" ..." if len(partners) > 4 else "")
-            words = (f"{scan.evidence[i]}; on {k} of its {c} rows ({coverage:.0%}) other "
-                     f"columns are missing too ({shown}), {lift:.0f}x what chance gives")
+            became_strong |= old < STRONG <= raised
             scan.confidence[i] = raised
-            scan.evidence[i] = words
+            scan.evidence[i] = (
+                f"{scan.evidence[i]}; on {k} of its {c} rows ({coverage:.0%}) {names[t]!r} is "
+                f"missing too, {lift:.0f}x what chance gives")
+    return became_strong

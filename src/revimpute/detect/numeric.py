@@ -45,11 +45,13 @@ FEW_DISTINCT = 10
 #: A 0 holding at least this share of a column's cells is a natural value (a
 #: point mass: no fuel bought, no wage, no children), not a default; from
 #: ZERO_FAIR_SHARE on, a 0 that is not far from the other values (only a
-#: local gap) gets at most FAIR_SHARE_CONFIDENCE (not flagged alone; rows
-#: missing together can still raise it).
+#: local gap) gets at most FAIR_SHARE_CONFIDENCE (flagged by ``auto``, not
+#: by ``strict``).
 ZERO_NATURAL_SHARE = 0.2
 ZERO_FAIR_SHARE = 0.1
-FAIR_SHARE_CONFIDENCE = 0.45
+FAIR_SHARE_CONFIDENCE = 0.7
+#: Most adjacent codes at one end judged together (97, 98, 99).
+CLUSTER_MAX = 3
 #: Quantile of the other values that stands for the bulk of a column, and how
 #: many interquartile ranges a repeated 0 must lie from it to be far from the bulk.
 BULK_QUANTILE = 0.01
@@ -246,8 +248,8 @@ def _shape_words(shape: int) -> str:
 def on_fraction_grid(values: np.ndarray, counts: np.ndarray) -> bool:
     """True when the non-zero values are fractions k/n with small n (shares of items).
 
-    Values in (0, 1] are read as fractions, values in (1, 100] as
-    percentages. Each value must be within half a unit of its last written
+    Values are read as fractions of 1, 10 or 100 (the smallest that holds
+    the largest value). Each value must be within half a unit of its last written
     decimal of some k/n with n <= :data:`GRID_MAX_DENOMINATOR` (for
     :data:`GRID_CELL_SHARE` of the cells and :data:`GRID_DISTINCT_SHARE` of
     the distinct values), and the written precision must be fine enough to
@@ -269,7 +271,7 @@ def on_fraction_grid(values: np.ndarray, counts: np.ndarray) -> bool:
     if values.size < 3 or values.min() < 0:
         return False
     top = float(values.max())
-    scale = 1.0 if top <= 1 else 100.0 if top <= 100 else 0.0
+    scale = next((float(s) for s in (1, 10, 100) if top <= s), 0.0)
     if not scale:
         return False
     decimals = next((d for d in range(7) if np.all(np.abs(np.round(values, d) - values) < 1e-9)),
@@ -399,6 +401,52 @@ def _evaluate(
     return None
 
 
+def _code_cluster(values: np.ndarray, counts: np.ndarray, active: np.ndarray,
+                  side: str) -> dict[int, NumericFlag]:
+    """Adjacent survey codes at one end (97/98/99, 8/9), far from the other values.
+
+    Peeling judges one end value at a time against the rest, so two codes
+    next to each other (98 "don't know", 99 "no answer") hide each other. Here
+    the CLUSTER_MAX end values that are consecutive whole numbers ending in a
+    shaped number (:func:`sentinel_shape` >= 1) are judged together: when the
+    other values are at least :data:`FEW_DISTINCT` and the cluster is far from
+    them (same test as for one value), every member is flagged and taken out
+    of ``active``.
+    """
+    idx = np.flatnonzero(active)
+    if idx.size < FEW_DISTINCT + 2:
+        return {}
+    ends = idx[-CLUSTER_MAX:][::-1] if side == "high" else idx[:CLUSTER_MAX]
+    end_value = float(values[ends[0]])
+    if end_value != np.round(end_value) or sentinel_shape(end_value) < 1:
+        return {}
+    step = -1.0 if side == "high" else 1.0
+    members = [int(ends[0])]
+    for i in ends[1:]:
+        if float(values[i]) != end_value + step * len(members):
+            break
+        members.append(int(i))
+    if len(members) < 2:
+        return {}
+    inner = members[-1]
+    rest = active.copy()
+    rest[members] = False
+    ctx = _context(values, counts, rest, inner)
+    if ctx is None or not ctx.far or ctx.rest_distinct < FEW_DISTINCT:
+        return {}
+    codes = "/".join(format_number(float(values[i])) for i in sorted(members))
+    flags = {}
+    for i in members:
+        count = int(counts[i])
+        words = (f"{format_number(float(values[i]))} appears {_times(count)}; the codes {codes} "
+                 f"sit together at the column's {'highest' if side == 'high' else 'lowest'} end, "
+                 f"{format_number(round(ctx.gap, 6))} away from the nearest other value "
+                 f"{format_number(ctx.neighbour)} ({ctx.far_iqr:.1f}x the interquartile range)")
+        flags[i] = NumericFlag(float(values[i]), "sentinel", 0.9 if count >= 2 else 0.7, words)
+    active[members] = False
+    return flags
+
+
 def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) -> list[NumericFlag]:
     """Find the numbers of one column that stand for "no value".
 
@@ -431,6 +479,7 @@ def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) ->
     flags: dict[int, NumericFlag] = {}
 
     for side in ("low", "high"):
+        flags.update(_code_cluster(values, counts, active, side))
         for _ in range(MAX_PEEL):
             idx = np.flatnonzero(active)
             if idx.size < 3:

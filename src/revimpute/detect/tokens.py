@@ -28,6 +28,7 @@ MEDIUM_TOKENS: tuple[str, ...] = (
     "-", "--", "---", ".", "..", "...", "\u2026", "_", "__", "na.",
     "0000-00-00", "00/00/0000", "00.00.0000", "0000-00-00 00:00:00",
     "no answer", "refused", "don't know", "dont know",
+    "na/dk", "dk/na", "na/df", "na/rf", "dk/rf", "na/dk/rf",
 )
 
 STRONG_CONFIDENCE = 0.95
