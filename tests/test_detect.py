@@ -171,7 +171,7 @@ def test_zero_blood_pressure_is_an_implausible_default():
 
 def test_zero_spike_below_a_skewed_measurement():
     insulin = text_col((14 + rng().gamma(2.0, 60, 1500)).round().astype(int))
-    hit = found(detect_missing(pd.DataFrame({"insulin": plant(insulin, "0", 300)})), "insulin")
+    hit = found(detect_missing(pd.DataFrame({"insulin": plant(insulin, "0", 120)})), "insulin")
     assert hit["0"].kind == "implausible_default"
 
 

@@ -17,17 +17,41 @@ import numpy as np
 import pandas as pd
 
 from revimpute.detect import tokens as tk
+from revimpute.detect.formatted import NumberFormat, parse_formatted_numbers
 from revimpute.detect.numeric import format_number, numeric_flags, sentinel_shape
 from revimpute.detect.text import TextValues, as_text
 
 #: A text column with at most this many distinct non-token values is
 #: "categorical": semantic tokens such as "None" may be real answers there.
 CATEGORICAL_MAX_DISTINCT = 20
-#: A column is read as numeric when numbers are at least this share of its
-#: non-token cells and at most :data:`MAX_NON_NUMERIC_DISTINCT` distinct
-#: non-numeric values remain.
+#: A column is read as numeric when at most :data:`MAX_NON_NUMERIC_DISTINCT`
+#: distinct non-numeric values remain once tokens are set aside, and either
+#: numbers are at least NUMERIC_SHARE of its other cells, or at least
+#: MIN_NUMERIC_DISTINCT distinct numbers make up at least
+#: NUMERIC_DISTINCT_SHARE of its other distinct values (so that a placeholder
+#: filling half of the cells does not turn a column of numbers into text).
 NUMERIC_SHARE = 0.5
 MAX_NON_NUMERIC_DISTINCT = 10
+MIN_NUMERIC_DISTINCT = 5
+NUMERIC_DISTINCT_SHARE = 0.75
+#: Among numbers, a letter code that is not a known marker and holds at least
+#: CATEGORY_SHARE of the column's other cells, or that is one of at least two
+#: distinct such codes seen at least twice each, is a category level
+#: (sizes S/M/L beside 36-44, codes a/b), not a placeholder.
+CATEGORY_SHARE = 0.25
+#: A lone letter code or word among numbers below this share is a placeholder
+#: for ``auto`` with the higher of its two confidences.
+RARE_SHARE = 0.1
+#: When the numbers are at most MAX_CODE_LEVELS distinct whole numbers seen
+#: about equally often (a designed factor: the largest count at most
+#: LEVEL_BALANCE times the smallest), a letter value seen about as often
+#: (within that same ratio of their median count) is one more level ("X"
+#: beside varieties 1-9), even a marker letter.
+MAX_CODE_LEVELS = 12
+LEVEL_BALANCE = 1.5
+#: Confidence recorded for a level of a category: below every threshold and
+#: below the weakest candidate that co-missingness may raise.
+LEVEL = 0.05
 #: A text column may hold at most this many distinct numbers, covering at
 #: most this share of its cells, for a sentinel-shaped number among them to be
 #: flagged ("0" in a column of city names).
@@ -74,6 +98,10 @@ class ColumnScan:
         ``"numeric"``, ``"text"`` or ``"passthrough"`` (booleans, dates...).
     zero_padded : numpy.ndarray of bool or None
         Text values that are numbers written with leading zeros ("01234").
+    format : NumberFormat or None
+        How the numbers of a text column are written when some needed
+        formatting (``12.5%``, ``1,234``); ``numbers`` then holds the numbers
+        read through it. None otherwise.
     """
 
     codes: np.ndarray
@@ -86,6 +114,7 @@ class ColumnScan:
     write: Callable[[int], str]
     family: str
     zero_padded: np.ndarray | None = None
+    format: NumberFormat | None = None
 
     def set(self, i: int, kind: str, conf: float, words: str) -> None:
         """Record a finding for value ``i`` unless a stronger one is there."""
@@ -183,7 +212,7 @@ def _scan_numbers(scan: ColumnScan, extra_numbers: np.ndarray, subset: np.ndarra
         return
     values, inverse = np.unique(numbers[finite], return_inverse=True)
     totals = np.bincount(inverse, weights=scan.counts[finite]).astype(np.int64)
-    for flag in numeric_flags(values, totals):
+    for flag in numeric_flags(values, totals, weak=True):
         for i in finite[numbers[finite] == flag.value]:
             scan.set(int(i), flag.kind, flag.confidence, flag.evidence)
 
@@ -198,6 +227,42 @@ class _TextContext:
     token_conf: np.ndarray
     numeric_cells: int
     rest_cells: int
+
+
+#: Characters of a number written with formatting, for a cheap pre-filter.
+_FORMATTED_CHARS = r"[\s\d.,'$€£¥%()+\-−  ]+"
+
+
+def _read_formatted(scan: ColumnScan, values: TextValues, candidates: np.ndarray,
+                    is_num: np.ndarray) -> np.ndarray:
+    """Read formatted numbers when they would make the column one of numbers.
+
+    ``candidates`` are the distinct values that are neither plain numbers nor
+    tokens. When those that look like formatted numbers, together with the
+    plain numbers, cover at least :data:`NUMERIC_SHARE` of the cells, every
+    non-token value is read with :func:`parse_formatted_numbers`; if any
+    needed formatting, ``scan.numbers`` and ``scan.format`` take the result.
+    Returns which distinct values are numbers.
+    """
+    idx = np.flatnonzero(candidates)
+    if not idx.size:
+        return is_num
+    looks = idx[values.fullmatch(_FORMATTED_CHARS, idx)]
+    if not looks.size:
+        return is_num
+    counts = scan.counts
+    eligible = candidates | is_num
+    if counts[looks].sum() + counts[is_num].sum() < NUMERIC_SHARE * counts[eligible].sum():
+        return is_num
+    pool = np.flatnonzero(eligible)
+    parsed, fmt = parse_formatted_numbers(values._take(values.stripped, pool))
+    if fmt.plain:
+        return is_num
+    numbers = np.full(scan.counts.size, np.nan)
+    numbers[pool] = parsed
+    scan.numbers = numbers
+    scan.format = fmt
+    return ~np.isnan(numbers)
 
 
 def _scan_text(scan: ColumnScan, values: TextValues, extra_norm: frozenset[str],
@@ -225,6 +290,8 @@ def _scan_text(scan: ColumnScan, values: TextValues, extra_norm: frozenset[str],
 
     is_token = empty | blank
     is_token[token_idx] = True
+    is_num = _read_formatted(scan, values, ~is_num & ~is_token, is_num)
+    numbers = scan.numbers
     if extra_norm or extra_numbers.size:
         num_idx = np.flatnonzero(is_num)
         user_num = np.isin(numbers[num_idx], extra_numbers)
@@ -239,10 +306,14 @@ def _scan_text(scan: ColumnScan, values: TextValues, extra_norm: frozenset[str],
     rest_cells = int(scan.counts[rest].sum())
     numeric_cells = int(scan.counts[rest & is_num].sum())
     non_numeric = rest & ~is_num
+    n_numbers = int((rest & is_num).sum())
+    n_other = int(non_numeric.sum())
     numeric_like = (
         rest_cells > 0
-        and numeric_cells >= NUMERIC_SHARE * rest_cells
-        and int(non_numeric.sum()) <= MAX_NON_NUMERIC_DISTINCT
+        and n_other <= MAX_NON_NUMERIC_DISTINCT
+        and (numeric_cells >= NUMERIC_SHARE * rest_cells
+             or (n_numbers >= MIN_NUMERIC_DISTINCT
+                 and n_numbers >= NUMERIC_DISTINCT_SHARE * (n_numbers + n_other)))
     )
     ctx = _TextContext(is_token, token_idx, token_norm, token_conf,
                        numeric_cells, rest_cells)
@@ -265,18 +336,7 @@ def _scan_numeric_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
         words = _user_words(written) if token in extra_norm else _token_words(written, context)
         scan.set(int(i), "null_token", max(base, 0.95), words)
 
-    for i in non_numeric:
-        text, written, count = values.stripped_text(i), values.text(i), int(scan.counts[i])
-        if tk.repeated_run(text):
-            scan.set(int(i), "repeated_char", 0.9 if count >= 2 else 0.8,
-                     f"{written!r} is a run of one repeated character{context}")
-        elif not tk.has_digit(text):
-            if tk.is_punctuation(text) or tk.is_short_letters(text):
-                scan.set(int(i), "placeholder", 0.9 if count >= 2 else 0.75,
-                         f"{written!r} is a placeholder symbol, found {_times(count)}{context}")
-            else:
-                scan.set(int(i), "placeholder", 0.8 if count >= 2 else 0.6,
-                         f"the word {written!r} appears {_times(count)}{context}")
+    _scan_placeholders(scan, values, ctx, non_numeric, context)
 
     zeros = np.flatnonzero((scan.numbers == 0) & ~ctx.is_token)
     padded = zeros[values.fullmatch(r"0{2,}", zeros)] if zeros.size else zeros
@@ -290,6 +350,96 @@ def _scan_numeric_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
     _scan_numbers(scan, np.array([], dtype=float), np.flatnonzero(numeric))
 
 
+def _numeric_levels(scan: ColumnScan, ctx: _TextContext) -> tuple[int, float]:
+    """Number and median count of the numeric values when they are a few balanced codes.
+
+    Returns ``(0, 0.0)`` unless the numbers of the column are at most
+    :data:`MAX_CODE_LEVELS` distinct integers whose counts differ by at most
+    the factor :data:`LEVEL_BALANCE`.
+    """
+    numeric = np.flatnonzero(~np.isnan(scan.numbers) & ~ctx.is_token & (scan.counts > 0))
+    if not numeric.size or numeric.size > MAX_CODE_LEVELS:
+        return 0, 0.0
+    values, counts = scan.numbers[numeric], scan.counts[numeric]
+    if not np.all(values == np.round(values)) or counts.max() > LEVEL_BALANCE * counts.min():
+        return 0, 0.0
+    return int(numeric.size), float(np.median(counts))
+
+
+def _scan_placeholders(scan: ColumnScan, values: TextValues, ctx: _TextContext,
+                       non_numeric: np.ndarray, context: str) -> None:
+    """Judge the non-numeric, non-token values of a column of numbers.
+
+    There are at most :data:`MAX_NON_NUMERIC_DISTINCT` of them, so they are
+    judged one by one. Runs of one character, punctuation and suppression
+    markers (:data:`revimpute.detect.tokens.SUPPRESSION_MARKERS`) are
+    placeholders however common. Letter codes and words are placeholders only
+    while they look like one stand-in value: when two or more distinct codes
+    are each seen at least twice they are the levels of a category, and a lone
+    code that holds a real share of the column is a level too; confidence
+    falls with the share.
+    """
+    counts = scan.counts
+    texts = {int(i): values.stripped_text(i) for i in non_numeric}
+    runs = {i for i, text in texts.items() if tk.repeated_run(text)}
+    symbols = {i for i, text in texts.items()
+               if i not in runs and (tk.is_punctuation(text) or tk.is_marker(text))}
+    codes = [i for i, text in texts.items()
+             if i not in runs and i not in symbols and not tk.has_digit(text)]
+    repeated_codes = [i for i in codes if counts[i] >= 2]
+    letter_like = [i for i in codes if tk.is_code_level(texts[i])]
+    code_set = len(repeated_codes) >= 2 and len(letter_like) >= 2
+    if code_set:
+        # "S" or "C" among sizes or grades is a level too, not a marker
+        symbols = {i for i in symbols if tk.is_punctuation(texts[i])}
+        codes = [i for i in texts if i not in runs and i not in symbols
+                 and not tk.has_digit(texts[i])]
+    total = max(ctx.rest_cells, 1)
+    n_levels, level_count = _numeric_levels(scan, ctx)
+
+    def level_sized(i: int) -> bool:
+        return n_levels > 0 and abs(np.log(counts[i] / level_count)) <= np.log(LEVEL_BALANCE)
+
+    for i, text in texts.items():
+        written, count = values.text(i), int(counts[i])
+        share = count / total
+        if i in runs:
+            scan.set(i, "repeated_char", 0.9 if count >= 2 else 0.8,
+                     f"{written!r} is a run of one repeated character{context}")
+        elif i in symbols:
+            marker = tk.is_marker(text)
+            what = "a suppression marker" if marker else "a placeholder symbol"
+            conf, why = (0.9 if count >= 2 else 0.75), ""
+            if marker and not tk.is_punctuation(text) and level_sized(i):
+                conf, why = 0.45, (f"; but it is as common as the column's {n_levels} numeric "
+                                   f"levels, so it may be a level too")
+            scan.set(i, "placeholder", conf,
+                     f"{written!r} is {what}, found {_times(count)}{context}{why}")
+        elif i in codes:
+            level = (f"{written!r} appears {_times(count)} ({share:.0%} of the cells){context}")
+            if code_set:
+                scan.set(i, "placeholder", LEVEL,
+                         f"{level}; but it is one of {len(codes)} distinct codes, so a level "
+                         f"of a real category")
+                continue
+            short = tk.is_code_level(text)
+            if level_sized(i):
+                conf, why = 0.45, (f"; but it is as common as the column's {n_levels} numeric "
+                                   f"levels, so it may be a level too")
+            elif share >= CATEGORY_SHARE:
+                conf, why = 0.45, "; but it holds a real share of the column, so it may be a level"
+            elif share >= RARE_SHARE:
+                conf, why = 0.6, "; it holds a fair share of the column, so it may be a level"
+            elif count >= 2:
+                conf, why = (0.75 if short else 0.7), ""
+            elif short:
+                conf, why = 0.6, ""
+            else:
+                conf, why = 0.45, "; a word seen once may be a real value"
+            noun = "the code" if short else "the word"
+            scan.set(i, "placeholder", conf, f"{noun} {level}{why}")
+
+
 def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
                      rest_idx: np.ndarray) -> None:
     counts = scan.counts
@@ -298,7 +448,7 @@ def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
     sample = rest_idx[:2000]
     prose = bool(sample.size) and values.has_lower(sample).mean() >= 0.5
     free_text = prose and distinct_rest > FREE_TEXT_SHARE * max(ctx.rest_cells, 1)
-    codes_like = tk.looks_like_codes([values.stripped_text(i) for i in sample[:500]])
+    code_sample = [values.stripped_text(i) for i in sample[:500]]
     has_plus = bool(values.equals("+", stripped=True).any())
 
     for i, token, base in zip(ctx.token_idx, ctx.token_norm, ctx.token_conf):
@@ -307,7 +457,8 @@ def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
         words = _token_words(written, "")
         if base >= 1.0:
             words = _user_words(written)
-        elif token in tk.CODE_LIKE_TOKENS and written.strip()[:1].isupper() and codes_like:
+        elif (token in tk.CODE_LIKE_TOKENS and written.strip()[:1].isupper()
+              and tk.looks_like_codes(code_sample, len(written.strip()))):
             base = 0.4
             words += "; but the column holds short codes, where it may be a real code"
         elif token == "-" and has_plus:

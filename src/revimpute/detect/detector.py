@@ -1,9 +1,10 @@
 """Detect missing and disguised-missing values in a table.
 
 :func:`detect_missing` scans each column once (see
-:mod:`revimpute.detect.columns`), keeps the suspicious values whose
-confidence reaches the policy's threshold, and returns the findings, a mask
-of cells to treat as missing and the cleaned frame.
+:mod:`revimpute.detect.columns`), lets values missing on the same rows raise
+each other (:mod:`revimpute.detect.comissing`), keeps the suspicious values
+whose confidence reaches the policy's threshold, and returns the findings, a
+mask of cells to treat as missing and the cleaned frame.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 
 from revimpute.detect import tokens as tk
 from revimpute.detect.columns import ColumnScan, scan_column
+from revimpute.detect.comissing import raise_co_missing
 from revimpute.detect.types import (
     CONFIDENCE_THRESHOLD,
     POLICIES,
@@ -142,7 +144,11 @@ def detect_missing(
     -------
     DetectionResult
         ``findings``, ``mask``, ``cleaned`` and a per-column overview. The
-        same input always gives the same result.
+        same input always gives the same result. Columns whose numbers are
+        written with formatting (``12.5%``, ``1,234``, ``$1,234.50``,
+        ``(12.5)``) are numeric in ``cleaned``; ``formats`` and each
+        :class:`ColumnSummary`'s ``format`` say which they are. The frame
+        given is never changed.
 
     Raises
     ------
@@ -174,12 +180,21 @@ def detect_missing(
     native_columns: list[np.ndarray] = []
     cleaned_columns: list[pd.Series] = []
 
+    names = [str(name) for name in frame.columns]
+    scans: list[ColumnScan] = []
+    nevers: list[np.ndarray] = []
     for position in range(frame.shape[1]):
-        series = frame.iloc[:, position]
-        name = str(frame.columns[position])
-        scan = scan_column(series, detect=detect, extra_norm=extra_norm,
+        scan = scan_column(frame.iloc[:, position], detect=detect, extra_norm=extra_norm,
                            extra_numbers=extra_numbers)
-        never = _never_mask(scan, never_norm, never_numbers)
+        scans.append(scan)
+        nevers.append(_never_mask(scan, never_norm, never_numbers))
+    if detect:
+        raise_co_missing(scans, names, nevers)
+
+    formats = {}
+    for position, (scan, never) in enumerate(zip(scans, nevers)):
+        series = frame.iloc[:, position]
+        name = names[position]
         flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0)
         native_codes = np.flatnonzero(scan.native)
         flagged_codes = np.flatnonzero(flagged & ~scan.native)
@@ -206,6 +221,9 @@ def detect_missing(
         findings.extend(column_findings)
 
         clean, inferred = _cast_clean(series, scan, masked_codes, mask)
+        fmt = scan.format if scan.format is not None and inferred == "numeric" else None
+        if fmt is not None:
+            formats[name] = fmt
         cleaned_columns.append(clean)
         mask_columns.append(mask)
         native_columns.append(native_mask)
@@ -221,6 +239,7 @@ def detect_missing(
                 missing=n_missing,
                 missing_share=float(n_missing / n_rows) if n_rows else 0.0,
                 cleaned_dtype=str(clean.dtype),
+                format=fmt.describe() if fmt is not None else "",
             )
         )
 
@@ -236,6 +255,7 @@ def detect_missing(
         columns=summaries,
         policy=policy,
         native=native_frame,
+        formats=formats,
     )
 
 

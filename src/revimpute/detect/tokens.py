@@ -28,6 +28,7 @@ MEDIUM_TOKENS: tuple[str, ...] = (
     "-", "--", "---", ".", "..", "...", "\u2026", "_", "__", "na.",
     "0000-00-00", "00/00/0000", "00.00.0000", "0000-00-00 00:00:00",
     "no answer", "refused", "don't know", "dont know",
+    "na/dk", "dk/na", "na/df", "na/rf", "dk/rf", "na/dk/rf",
 )
 
 STRONG_CONFIDENCE = 0.95
@@ -47,7 +48,16 @@ FREE_TEXT_WORDS: frozenset[str] = (SEMANTIC_TOKENS - {"none", "nil"}) | frozense
 )
 
 #: Tokens that are also two-letter codes (Namibia "NA", sodium "Na").
-CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat"})
+CODE_LIKE_TOKENS: frozenset[str] = frozenset({"na", "nil", "nat", "tba", "unk"})
+
+#: Markers that statistical offices write in place of a number (suppressed,
+#: confidential, not reported, not applicable), normalised. They are read as
+#: missing among numbers only; elsewhere "S" or "C" may be a real code.
+SUPPRESSION_MARKERS: frozenset[str] = frozenset({
+    "x", "xx", "s", "c", "z", "nr", "nd", "np", "ns", "n.r.", "n.d.", "n.p.", "n/r", "n/d",
+    "supp", "suppressed", "conf", "confidential", "*", "**", "***", "#", "/", "//", ":", "..",
+    "(s)", "(d)", "(x)", "(c)", "(z)", "(na)", "(nr)", "[c]", "[x]", "[z]", "[u]", "[low]",
+})
 
 TOKEN_CONFIDENCE: dict[str, float] = {
     **{token: MEDIUM_CONFIDENCE for token in MEDIUM_TOKENS},
@@ -56,8 +66,9 @@ TOKEN_CONFIDENCE: dict[str, float] = {
 
 _PUNCT_RE = re.compile(r"[^\w\s]+|_+")
 _SHORT_LETTERS_RE = re.compile(r"[A-Za-z]{1,2}")
+_CODE_LEVEL_RE = re.compile(r"[^\W\d_]{1,4}[+-]?|[+-][^\W\d_]{1,3}")
 _RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)
-_CODE_RE = re.compile(r"[A-Z]{2}|[A-Z][a-z]?")
+_CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,2}|[A-Z][a-z]?")
 _HAS_DIGIT_RE = re.compile(r"\d")
 
 #: Characters whose runs ("xxxxx", "*****", "-----") are typed as placeholders.
@@ -93,6 +104,20 @@ def is_punctuation(text: str) -> bool:
 def is_short_letters(text: str) -> bool:
     """True when ``text`` (stripped) is one or two ASCII letters ("x", "s", "NA")."""
     return _SHORT_LETTERS_RE.fullmatch(text.strip()) is not None
+
+
+def is_code_level(text: str) -> bool:
+    """True when ``text`` (stripped) is a short code of letters ("S", "XL", "AB", "A+", "b").
+
+    Such values may be the levels of a real category (sizes, grades, blood
+    groups) even among numbers.
+    """
+    return _CODE_LEVEL_RE.fullmatch(text.strip()) is not None
+
+
+def is_marker(text: str) -> bool:
+    """True when ``text`` is a suppression marker of :data:`SUPPRESSION_MARKERS`."""
+    return normalize([text]).iloc[0] in SUPPRESSION_MARKERS
 
 
 def has_digit(text: str) -> bool:
@@ -132,14 +157,24 @@ def repeated_run(text: str) -> str | None:
     return char
 
 
-def looks_like_codes(values: Iterable[str]) -> bool:
-    """True when most distinct values are short capitalised codes ("US", "Na").
+def looks_like_codes(values: Iterable[str], length: int | None = None) -> bool:
+    """True when most distinct values are short capitalised codes ("US", "Na", "TBA").
 
-    Used to keep "NA" (Namibia) or "Na" (sodium) from being read as a
-    missing-value token in a column of country codes or element symbols.
+    Used to keep "NA" (Namibia), "Na" (sodium) or "TBA" (Tampa Bay) from
+    being read as a missing-value token in a column of country, element or
+    team codes.
+
+    Parameters
+    ----------
+    values : iterable of str
+        A sample of the column's distinct values.
+    length : int or None, default=None
+        When given, the codes must have this many characters (a two-letter
+        "NA" is a token among three-letter codes).
     """
     values = [value.strip() for value in values]
     if len(values) < 5:
         return False
-    hits = sum(_CODE_RE.fullmatch(value) is not None for value in values)
+    hits = sum(_CODE_RE.fullmatch(value) is not None
+               and (length is None or len(value) == length) for value in values)
     return hits >= 0.8 * len(values)

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 
+from revimpute.detect.formatted import NumberFormat
+
 #: The kinds of finding the detector reports, in the order the docs explain them.
 KINDS: tuple[str, ...] = (
     "null_token",
@@ -82,6 +84,14 @@ class ColumnSummary:
         ``missing / rows``.
     cleaned_dtype : str
         dtype of the column in :attr:`DetectionResult.cleaned`.
+    format : str
+        ``""`` for a column whose numbers (if any) are written plainly;
+        otherwise how its numbers are written, in words (``"percent"``,
+        ``"currency $, thousands separator \",\""``...). Such a column is
+        numeric in :attr:`DetectionResult.cleaned`, holding the numbers read
+        through the format (``"12.5%"`` is ``12.5``); the text of its cells is
+        in the frame given to the detector, and the full format in
+        :attr:`DetectionResult.formats`.
     """
 
     column: str
@@ -92,6 +102,7 @@ class ColumnSummary:
     missing: int
     missing_share: float
     cleaned_dtype: str
+    format: str = ""
 
     def to_dict(self) -> dict:
         """Return the summary as a JSON-ready dict."""
@@ -119,6 +130,12 @@ class DetectionResult:
     native : pandas.DataFrame or None
         Booleans: cells missing before detection (NaN/None, and empty strings
         of a table read as text); ``mask & ~native`` are the disguised ones.
+    formats : dict of str to NumberFormat
+        The columns whose numbers are written with formatting (``12.5%``,
+        ``1,234``, ``$1,234.50``, ``(12.5)``), by column name, with how they
+        are written. Their column in ``cleaned`` holds the numbers read
+        through the format; every other column of ``cleaned`` holds the
+        values as given.
     """
 
     findings: list[Finding]
@@ -127,6 +144,7 @@ class DetectionResult:
     columns: list[ColumnSummary] = field(default_factory=list)
     policy: str = "auto"
     native: pd.DataFrame | None = None
+    formats: dict[str, NumberFormat] = field(default_factory=dict)
 
     @property
     def n_rows(self) -> int:
@@ -134,10 +152,11 @@ class DetectionResult:
         return int(self.mask.shape[0])
 
     def to_dict(self) -> dict:
-        """Return a JSON-ready dict with ``findings``, ``columns`` and ``policy``."""
+        """Return a JSON-ready dict with ``findings``, ``columns``, ``formats`` and ``policy``."""
         return {
             "policy": self.policy,
             "rows": self.n_rows,
             "findings": [finding.to_dict() for finding in self.findings],
             "columns": [summary.to_dict() for summary in self.columns],
+            "formats": {name: fmt.to_dict() for name, fmt in self.formats.items()},
         }

@@ -1,0 +1,237 @@
+"""Tests of the detection rules for issue 15: category levels among numbers, formatted
+numbers, numeric-ness by distinct values, 0 above negatives, gaps to the bulk, natural
+zeros, adjacent end codes and row-level co-missingness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from revimpute.detect import DetectionResult, detect_missing
+from revimpute.detect.formatted import NumberFormat, parse_formatted_numbers
+from revimpute.detect.numeric import on_fraction_grid
+
+
+def rng(seed: int = 0) -> np.random.Generator:
+    return np.random.default_rng(seed)
+
+
+def keys(result: DetectionResult, column: str | None = None) -> set[tuple[str, str]]:
+    return {(f.column, f.value) for f in result.findings
+            if column is None or f.column == column}
+
+
+def plant(cells: np.ndarray, value: str, count: int, seed: int = 1) -> np.ndarray:
+    cells = np.asarray(cells, dtype=object).copy()
+    cells[rng(seed).choice(cells.size, size=count, replace=False)] = value
+    return cells
+
+
+# --- safe by default: letter codes among numbers ------------------------------------
+
+
+@pytest.mark.parametrize("policy", ["auto", "strict"])
+def test_sizes_beside_numbers_are_levels(policy):
+    n = 600
+    size = rng().choice(np.array(["36", "38", "40", "42", "44", "S", "M", "L", "XL"], dtype=object),
+                        n, p=[.13, .13, .13, .11, .11, .13, .13, .08, .05])
+    result = detect_missing(pd.DataFrame({"size": size}), policy=policy)
+    assert result.findings == []
+    assert result.cleaned["size"].tolist() == size.tolist()
+
+
+@pytest.mark.parametrize("policy", ["auto", "strict"])
+def test_a_b_codes_holding_half_a_column_are_levels(policy):
+    r = rng(1)
+    cells = np.where(r.random(500) < 0.46, r.choice(np.array(["a", "b"], dtype=object), 500),
+                     r.integers(1, 200, 500).astype(str)).astype(object)
+    assert detect_missing(pd.DataFrame({"plot": cells}), policy=policy).findings == []
+
+
+def test_grades_and_blood_groups_beside_numbers_are_levels():
+    r = rng(2)
+    grade = np.where(r.random(400) < 0.5, r.choice(np.array(list("ABCDEF"), dtype=object), 400),
+                     r.integers(1, 7, 400).astype(str)).astype(object)
+    blood = np.where(r.random(400) < 0.45,
+                     r.choice(np.array(["A", "B", "AB", "O"], dtype=object), 400),
+                     (2 ** r.integers(1, 10, 400)).astype(str)).astype(object)
+    assert detect_missing(pd.DataFrame({"grade": grade, "blood": blood})).findings == []
+
+
+def test_a_letter_as_common_as_balanced_numeric_levels_is_a_level():
+    cells = np.repeat(np.array(["1", "2", "3", "4", "5", "6", "7", "8", "9", "X"], dtype=object), 9)
+    assert detect_missing(pd.DataFrame({"variety": cells})).findings == []
+
+
+def test_a_marker_among_numbers_is_still_flagged_however_common():
+    cells = plant(rng(3).integers(10, 99, 400).astype(str), "x", 220)
+    result = detect_missing(pd.DataFrame({"v": cells}), policy="strict")
+    assert keys(result) == {("v", "x")}
+    assert result.columns[0].inferred == "numeric"
+
+
+def test_confidence_of_a_lone_code_falls_with_its_share():
+    base = rng(4).integers(30, 90, 1000).astype(str)
+    conf = {}
+    for count in (30, 150, 300):
+        hit = {f.value: f for f in detect_missing(pd.DataFrame({"v": plant(base, "n", count)}))
+               .findings}
+        conf[count] = hit["n"].confidence if "n" in hit else 0.0
+    assert conf[30] > conf[150] > conf[300] == 0.0
+    assert conf[30] < 0.8  # an unknown letter is never enough for strict
+
+
+def test_a_word_seen_once_among_numbers_is_not_flagged():
+    cells = plant(rng(5).integers(3, 9, 93).astype(str), "rotary", 1)
+    assert detect_missing(pd.DataFrame({"cyl": cells})).findings == []
+
+
+# --- formatted numbers --------------------------------------------------------------
+
+
+def test_parse_formatted_numbers():
+    texts = ["12.5%", "1,234", "(3)", "$1,234.50", "€ 12", "-7", "s", None, "1,2,3", "-(3)"]
+    numbers, fmt = parse_formatted_numbers(texts)
+    np.testing.assert_array_equal(numbers[:6], [12.5, 1234.0, -3.0, 1234.5, 12.0, -7.0])
+    assert np.isnan(numbers[6:]).all()
+    assert fmt.percent and fmt.parentheses and fmt.thousands == "," and fmt.currency == "$€"
+    assert fmt.formatted == 5
+    comma, fmt_comma = parse_formatted_numbers(["12,5", "1.234,5", "3"])
+    np.testing.assert_array_equal(comma, [12.5, 1234.5, 3.0])
+    assert fmt_comma.decimal == "," and fmt_comma.thousands == "."
+    plain, fmt_plain = parse_formatted_numbers(["1", "2.5"])
+    assert fmt_plain.plain and fmt_plain == NumberFormat(formatted=0)
+    with pytest.raises(ValueError):
+        parse_formatted_numbers(["1"], decimal=";")
+
+
+def test_markers_inside_formatted_columns_are_found():
+    r = rng(6)
+    n = 500
+    pct = plant(np.array([f"{v:.1f}%" for v in r.uniform(0, 100, n)], dtype=object), "s", 40)
+    money = plant(np.array([f"${v:,.2f}" for v in r.lognormal(8, 1.5, n)], dtype=object), "NR", 20)
+    neg = plant(np.array([f"({abs(v):,.1f})" if v < 0 else f"{v:,.1f}"
+                          for v in r.normal(0, 3000, n)], dtype=object), "*", 15)
+    frame = pd.DataFrame({"pct": pct, "money": money, "neg": neg})
+    original = frame.copy()
+    result = detect_missing(frame)
+    assert keys(result) == {("pct", "s"), ("money", "NR"), ("neg", "*")}
+    summary = {c.column: c for c in result.columns}
+    assert summary["pct"].format == "percent"
+    assert "currency $" in summary["money"].format
+    assert "parentheses for negatives" in summary["neg"].format
+    assert set(result.formats) == {"pct", "money", "neg"}
+    assert result.cleaned["money"].dtype == np.float64
+    kept = ~result.mask["pct"]
+    expected = frame["pct"][kept].str.rstrip("%").astype(float)
+    np.testing.assert_array_equal(result.cleaned["pct"][kept].to_numpy(), expected.to_numpy())
+    pd.testing.assert_frame_equal(frame, original)  # the text given is never rewritten
+    assert result.to_dict()["formats"]["pct"]["percent"] is True
+
+
+def test_plain_columns_have_no_format():
+    result = detect_missing(pd.DataFrame({"a": ["1", "2", "3"], "b": ["x1", "y", "z"]}))
+    assert [c.format for c in result.columns] == ["", ""] and result.formats == {}
+
+
+# --- numeric-ness by distinct values ------------------------------------------------
+
+
+def test_a_placeholder_filling_half_the_column_keeps_it_numeric():
+    cells = plant(rng(7).normal(50, 10, 400).round(1).astype(str), "s", 230)
+    result = detect_missing(pd.DataFrame({"v": cells}))
+    assert ("v", "s") in keys(result)
+    assert result.columns[0].inferred == "numeric"
+    assert result.cleaned["v"].dtype == np.float64
+
+
+# --- 0 in both directions and gaps to the bulk --------------------------------------
+
+
+def test_zero_above_negative_longitudes():
+    cells = plant(np.round(rng(8).uniform(-80, -70, 600), 4).astype(str), "0", 20)
+    hit = {f.value: f for f in detect_missing(pd.DataFrame({"lon": cells})).findings}
+    assert hit["0"].kind == "implausible_default" and "negative" in hit["0"].evidence
+
+
+def test_repeated_zero_far_from_the_bulk_behind_one_odd_value():
+    cells = np.clip(rng(9).normal(75, 12, 600), 35, None).round().astype(int).astype(str)
+    cells = plant(cells, "0", 25)
+    cells = plant(cells, "12", 1, seed=2)
+    hit = {f.value: f for f in detect_missing(pd.DataFrame({"bp": cells})).findings}
+    assert hit["0"].confidence >= 0.8 and "bulk" in hit["0"].evidence
+    assert "12" not in hit
+
+
+# --- natural zeros ------------------------------------------------------------------
+
+
+def test_zero_on_a_fraction_grid_is_natural():
+    r = rng(10)
+    den = r.integers(3, 13, 800)
+    pct = np.round(100 * r.integers(0, den + 1) / den, 1)
+    cells = np.array([f"{v:g}" for v in pct], dtype=object)
+    assert (cells == "0").mean() < 0.2
+    assert detect_missing(pd.DataFrame({"pct": cells})).findings == []
+    values, counts = np.unique(pct, return_counts=True)
+    assert on_fraction_grid(values, counts)
+    noise = np.round(r.uniform(1, 100, 800), 1)
+    assert not on_fraction_grid(*np.unique(noise, return_counts=True))
+
+
+def test_zeros_of_a_mostly_zero_count_column_are_natural():
+    r = rng(11)
+    cells = np.where(r.random(800) < 0.7, 0, r.integers(5, 40, 800)).astype(str)
+    cigs = np.where(r.random(800) < 0.65, 0, r.choice([5, 10, 20, 40], 800)).astype(str)
+    assert detect_missing(pd.DataFrame({"visits": cells, "cigs": cigs})).findings == []
+
+
+# --- adjacent end codes -------------------------------------------------------------
+
+
+def test_adjacent_codes_98_99_are_both_flagged():
+    r = rng(12)
+    cells = r.integers(0, 18, 2000).astype(str)
+    cells = plant(plant(cells, "99", 90), "98", 12, seed=3)
+    assert {("grade", "98"), ("grade", "99")} <= keys(detect_missing(pd.DataFrame({"grade": cells})))
+
+
+# --- row-level co-missingness -------------------------------------------------------
+
+
+def geocoded(n: int = 2000, seed: int = 13) -> tuple[pd.DataFrame, np.ndarray]:
+    r = rng(seed)
+    frame = pd.DataFrame({
+        "X": np.round(r.uniform(-80, -70, n), 5).astype(str),
+        "Y": np.round(r.uniform(40, 45, n), 5).astype(str),
+        "reference": (r.permutation(n) + 1).astype(str),
+    }).astype(object)
+    bad = r.choice(n, 30, replace=False)
+    frame.iloc[bad, :] = "0"
+    return frame, bad
+
+
+def test_values_missing_on_the_same_rows_raise_each_other():
+    frame, _ = geocoded()
+    result = detect_missing(frame)
+    assert {("X", "0"), ("Y", "0"), ("reference", "0")} <= keys(result)
+    ref = {f.column: f for f in result.findings}["reference"]
+    assert "missing too" in ref.evidence
+    alone = detect_missing(frame[["reference"]])
+    assert alone.findings == []  # without the other columns a 0 before 1, 2, 3 is a value
+
+
+def test_co_missingness_needs_more_than_chance():
+    frame, bad = geocoded()
+    r = rng(14)
+    other = r.choice(np.setdiff1d(np.arange(len(frame)), bad), 30, replace=False)
+    frame["reference"] = (r.permutation(len(frame)) + 1).astype(str)
+    frame.loc[other, "reference"] = "0"  # zeros on other rows than X/Y
+    assert ("reference", "0") not in keys(detect_missing(frame))
+
+
+def test_never_flag_still_wins_over_co_missingness():
+    frame, _ = geocoded()
+    result = detect_missing(frame, never_flag=["0"])
+    assert result.findings == []
