@@ -45,3 +45,17 @@ def frame(holed) -> pd.DataFrame:
     df.index = pd.Index(np.arange(1000, 1000 + len(df)) * 3, name="id")
     df["c1"] = df["c1"].astype("float32")
     return df
+
+
+# Hypothesis: a CI profile (the default) and a long one for benchmarks:
+#     HYPOTHESIS_PROFILE=long python -m pytest -q tests/test_properties.py
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile(__import__("os").environ.get("HYPOTHESIS_PROFILE", "ci"))

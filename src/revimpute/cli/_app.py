@@ -108,7 +108,11 @@ class Terminated(KeyboardInterrupt):
     """Raised in the main thread when the process receives SIGTERM."""
 
 
+_received: list[int] = []  # the signals the process received while a command ran
+
+
 def _terminate(signum: int, frame: Any) -> None:
+    _received.append(signum)
     raise Terminated()
 
 
@@ -122,8 +126,11 @@ def main(argv: list[str] | None = None) -> None:
     from typer.exceptions import TyperException
 
     previous = signal.signal(signal.SIGTERM, _terminate)
+    _received.clear()
     try:
         code = app(args=argv, prog_name="revimpute", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C (and so SIGTERM) into exit code 130
+            raise Terminated() if _received else KeyboardInterrupt()
     except Terminated:
         print_error("terminated (SIGTERM); no output was written")
         code = EXIT_TERMINATED
@@ -145,7 +152,7 @@ def _usage_error(exc: Any) -> int:
     if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
         typer.echo(exc.ctx.get_help())
         return 0
-    if type(exc).__name__ == "Abort":
+    if type(exc).__name__ == "Abort":  # end of input while a command asked for it
         print_error("interrupted; no output was written")
         return EXIT_INTERRUPTED
     message = exc.format_message() if hasattr(exc, "format_message") else str(exc)

@@ -83,6 +83,27 @@ class EncodedTable:
     unknown: dict[Any, list[Any]]
 
 
+def _holding_kind(series: pd.Series, code: ColumnCode) -> pd.Series:
+    """A column with no observed value, in a dtype that can hold the values of its kind.
+
+    A column that is entirely missing reads as float64 (a CSV column of empty
+    cells, say); the imputed categories, booleans or datetimes need another
+    dtype. Columns with an observed value are returned as they are.
+    """
+    if series.notna().any() or not pd.api.types.is_float_dtype(series.dtype):
+        return series
+    if code.kind == ColumnKind.CATEGORICAL:
+        return series.astype(object)
+    if code.kind == ColumnKind.BOOLEAN:
+        return series.astype("boolean")
+    if code.kind == ColumnKind.INTEGER:
+        return series.astype("Int64")
+    if code.kind == ColumnKind.DATETIME:
+        dtype = pd.DatetimeTZDtype(tz=code.timezone) if code.timezone else np.dtype("datetime64[ns]")
+        return pd.Series(pd.NaT, index=series.index, dtype=dtype, name=series.name)
+    return series
+
+
 def _holds_text(series: pd.Series) -> bool:
     """True for a string column, or an object column whose values are text."""
     if isinstance(series.dtype, pd.StringDtype):
@@ -411,7 +432,7 @@ class TableEncoder:
             if rows.size == 0 or not (code.encoded or code.empty):
                 k += is_number
                 continue
-            series = out.iloc[:, j].copy()
+            series = _holding_kind(out.iloc[:, j].copy(), code)
             if code.empty:
                 if code.kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
                     series.iloc[rows] = 0

@@ -149,6 +149,12 @@ class BaseImputer(TransformerMixin, BaseEstimator):
                     raise InputDataError(
                         f"column {label!r} is sparse ({dtype}); convert it first, e.g. frame.sparse.to_dense()"
                     )
+                if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+                    raise InputDataError(
+                        f"column {label!r} holds {dtype} values; this imputer takes numeric columns only — use "
+                        "ReverseImputer (method 'reverse') or the mixed-table baselines 'mean_mode' and "
+                        "'missforest_mixed', or convert the column to numbers"
+                    )
             _reject_text(X, self.missing_values)
         elif isinstance(X, (list, np.ndarray)):
             _reject_text(X, self.missing_values)

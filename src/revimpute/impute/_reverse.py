@@ -33,6 +33,17 @@ from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 
 def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
     """Record (fit) or check (transform) the column names and count, as scikit-learn does."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if not reset and names is not None and [str(c) for c in frame.columns] != list(names):
+        given = [str(c) for c in frame.columns]
+        missing = [n for n in names if n not in given]
+        extra = [n for n in given if n not in set(names)]
+        detail = [f"missing {', '.join(map(repr, missing))}"] if missing else []
+        detail += [f"not seen at fit {', '.join(map(repr, extra))}"] if extra else []
+        raise InputDataError(
+            f"the table's columns differ from those at fit ({'; '.join(detail) or 'same columns in another order'}); "
+            "give the columns fit saw, in the same order"
+        )
     try:
         validate_data(estimator, frame, reset=reset, skip_check_array=True)
     except TypeError as exc:  # column names mixing text and numbers
