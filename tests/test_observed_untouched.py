@@ -391,3 +391,20 @@ def test_fit_and_load_leave_torchs_global_generator_alone(tmp_path):
     imputer.save(tmp_path / "m")
     ReverseImputer.load(tmp_path / "m").transform(mixed_frame())
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_decoding_clips_in_the_column_units_exactly():
+    from revimpute.encode import TableEncoder
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"near_zero": np.r_[1e-6, rng.uniform(1, 10, 39)], "const": np.full(40, 0.7),
+                          "big": rng.normal(size=40) * 1e3 + 1e9})
+    frame.iloc[5:8] = np.nan
+    encoder = TableEncoder().fit(frame)
+    encoded = encoder.encode(frame)
+    for extreme in (-1e6, 1e6):
+        filled = np.where(encoded.missing, np.float32(extreme), encoded.values)
+        out, _ = encoder.decode(frame, filled, encoded.cell_missing)
+        bound = frame.min() if extreme < 0 else frame.max()
+        for column in frame.columns:
+            assert (out[column].iloc[5:8] == bound[column]).all(), column
