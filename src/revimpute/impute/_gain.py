@@ -90,9 +90,9 @@ class GAINImputer(PeerImputerBase):
     ----------
     n_features_in_ : int
         Number of columns seen in :meth:`fit`.
-    data_min_ : ndarray of shape (n_features_in_,)
+    data_min_ : ndarray of shape (n_features,)
         Observed minimum of each column (normalisation).
-    data_range_ : ndarray of shape (n_features_in_,)
+    data_range_ : ndarray of shape (n_features,)
         Observed ``max - min`` of each column (normalisation).
     generator_ : torch.nn.Sequential
         The trained generator network.
@@ -247,12 +247,12 @@ class GAINImputer(PeerImputerBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Data to complete, NaN for missing cells.
 
         Returns
         -------
-        numpy.ndarray of shape (n_samples, n_features_in_)
+        numpy.ndarray of shape (n_samples, n_features)
             ``X`` with its missing cells filled; observed cells are bitwise
             unchanged. For a fitted estimator the same ``X`` always gives the
             same result.

@@ -94,9 +94,9 @@ class MIWAEImputer(PeerImputerBase):
     ----------
     n_features_in_ : int
         Number of columns seen in :meth:`fit`.
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (n_features,)
         Observed mean of each column (standardisation).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (n_features,)
         Observed standard deviation of each column (1 for a constant column).
     encoder_ : torch.nn.Sequential
         Network giving the mean and the softplus-scale of ``q(z | x_obs)``.
@@ -268,12 +268,12 @@ class MIWAEImputer(PeerImputerBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Data to complete, NaN for missing cells.
 
         Returns
         -------
-        numpy.ndarray of shape (n_samples, n_features_in_)
+        numpy.ndarray of shape (n_samples, n_features)
             ``X`` with its missing cells filled; observed cells are bitwise
             unchanged. For a fitted estimator the same ``X`` always gives the
             same result.

@@ -183,13 +183,13 @@ class SinkhornImputer(PeerImputerBase):
     ----------
     n_features_in_ : int
         Number of columns seen in :meth:`fit`.
-    mean_ : ndarray of shape (n_features_in_,)
+    mean_ : ndarray of shape (n_features,)
         Observed mean of each column (standardisation).
-    scale_ : ndarray of shape (n_features_in_,)
+    scale_ : ndarray of shape (n_features,)
         Observed standard deviation of each column (1 for a constant column).
     epsilon_ : float
         The ``eps`` (blur) used, in standardised units.
-    training_data_ : ndarray of shape (n_train, n_features_in_)
+    training_data_ : ndarray of shape (n_train, n_features)
         The training rows, completed and standardised; :meth:`transform`
         matches new rows against them.
     loss_history_ : list of float
@@ -400,12 +400,12 @@ class SinkhornImputer(PeerImputerBase):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, n_features)
             Data to complete, NaN for missing cells.
 
         Returns
         -------
-        numpy.ndarray of shape (n_samples, n_features_in_)
+        numpy.ndarray of shape (n_samples, n_features)
             ``X`` with its missing cells filled; observed cells are bitwise
             unchanged. For a fitted estimator the same ``X`` always gives the
             same result.
