@@ -4,6 +4,8 @@ zeros, adjacent end codes and row-level co-missingness."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -128,6 +130,55 @@ def test_markers_inside_formatted_columns_are_found():
     np.testing.assert_array_equal(result.cleaned["pct"][kept].to_numpy(), expected.to_numpy())
     pd.testing.assert_frame_equal(frame, original)  # the text given is never rewritten
     assert result.to_dict()["formats"]["pct"]["percent"] is True
+
+
+def test_number_format_writes_numbers_the_way_the_column_does():
+    cases = [
+        (["12.5%", "3.0%", "100.0%"], 13.14, "13.1%"),
+        (["$1,234.50", "$12.00", "s"], 1234567.8, "$1,234,567.80"),
+        (["(3.0)", "4.5", "1,234.0"], -12, "(12.0)"),
+        (["($1,310.10)", "$4.00"], -1234.5, "($1,234.50)"),
+        (["($3.10)", "$4.00"], -1234.5, "($1234.50)"),  # no separator seen: none written
+        (["1.234,5", "12,5", "3"], 1234567.25, "1.234.567,2"),
+        (["12 €", "1.234,50 €"], -1234.5, "-1.234,50 €"),
+        (["€ 12", "€ 1,234"], 12345, "€ 12,345"),
+        (["+1.5%", "-2.0%", "+0.3%"], 2.5, "+2.5%"),
+        (["12,5 %", "3,2 %"], 7.77, "7,8 %"),
+        (["(3.5%)", "1.2%"], -0.04, "0.0%"),  # rounds to zero: no sign, no parentheses
+        (["1,000", "250"], 999.6, "1,000"),
+    ]
+    for texts, value, expected in cases:
+        _, fmt = parse_formatted_numbers(texts)
+        assert fmt.write(value) == expected, (texts, fmt)
+    with pytest.raises(ValueError):
+        fmt.write(float("nan"))
+    assert NumberFormat().write(0.125) == "0.125"  # a plain format writes the number as Python does
+
+
+def test_number_format_counts_cells_for_its_choices():
+    texts = ["1.5%", "2.25%", "$3"]
+    few_long = parse_formatted_numbers(texts, counts=[10, 1, 1])[1]
+    many_long = parse_formatted_numbers(texts, counts=[1, 10, 1])[1]
+    assert (few_long.decimals, few_long.max_decimals) == (1, 2)
+    assert (many_long.decimals, many_long.max_decimals) == (2, 2)
+    assert few_long.percent_sign and few_long.currency == "$" and few_long.currency_symbol == ""
+    dollars = parse_formatted_numbers(texts, counts=[1, 1, 10])[1]
+    assert dollars.currency_symbol == "$" and dollars.currency_position == "before"
+    assert not dollars.percent_sign and dollars.percent
+    with pytest.raises(ValueError):
+        parse_formatted_numbers(texts, counts=[1, 2])
+
+
+def test_formats_of_a_detection_write_imputed_cells_and_stay_json_ready():
+    r = rng(16)
+    money = plant(np.array([f"${v:,.2f}" for v in r.lognormal(8, 1.5, 400)], dtype=object), "NR", 9)
+    result = detect_missing(pd.DataFrame({"money": money}))
+    fmt = result.formats["money"]
+    assert fmt.write(1234567.8) == "$1,234,567.80"
+    blob = json.loads(json.dumps(result.to_dict()))["formats"]["money"]
+    assert {"decimal", "thousands", "percent", "currency", "parentheses", "formatted"} <= set(blob)
+    assert blob["decimals"] == 2 and blob["currency_symbol"] == "$"
+    assert blob["currency_position"] == "before" and blob["thousands"] == ","
 
 
 def test_plain_columns_have_no_format():

@@ -255,7 +255,8 @@ def _read_formatted(scan: ColumnScan, values: TextValues, candidates: np.ndarray
     if counts[looks].sum() + counts[is_num].sum() < NUMERIC_SHARE * counts[eligible].sum():
         return is_num
     pool = np.flatnonzero(eligible)
-    parsed, fmt = parse_formatted_numbers(values._take(values.stripped, pool))
+    parsed, fmt = parse_formatted_numbers(values._take(values.stripped, pool),
+                                          counts=counts[pool])
     if fmt.plain:
         return is_num
     numbers = np.full(scan.counts.size, np.nan)
