@@ -1,12 +1,11 @@
 """Detect missing and disguised-missing values in a table.
 
 :func:`detect_missing` scans each column once (see
-:mod:`revimpute.detect.columns`), lets values missing on the same rows raise
-each other (:mod:`revimpute.detect.comissing`) once zeros that the rest of the
-table shows to be real are set aside (:mod:`revimpute.detect.natural`), keeps
-the suspicious values
-whose confidence reaches the policy's threshold, and returns the findings, a
-mask of cells to treat as missing and the cleaned frame.
+:mod:`revimpute.detect.columns`), sets aside zeros that the rest of the table
+shows to be real (:mod:`revimpute.detect.natural`), lets values missing on the
+same rows raise each other (:mod:`revimpute.detect.comissing`), keeps the
+suspicious values whose confidence reaches the policy's threshold, and returns
+the findings, a mask of cells to treat as missing and the cleaned frame.
 """
 
 from __future__ import annotations
