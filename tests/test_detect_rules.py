@@ -4,13 +4,15 @@ zeros, adjacent end codes and row-level co-missingness."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from revimpute.detect import DetectionResult, detect_missing
 from revimpute.detect.formatted import NumberFormat, parse_formatted_numbers
-from revimpute.detect.numeric import on_fraction_grid
+from revimpute.detect.numeric import format_number, on_fraction_grid
 
 
 def rng(seed: int = 0) -> np.random.Generator:
@@ -130,6 +132,55 @@ def test_markers_inside_formatted_columns_are_found():
     assert result.to_dict()["formats"]["pct"]["percent"] is True
 
 
+def test_number_format_writes_numbers_the_way_the_column_does():
+    cases = [
+        (["12.5%", "3.0%", "100.0%"], 13.14, "13.1%"),
+        (["$1,234.50", "$12.00", "s"], 1234567.8, "$1,234,567.80"),
+        (["(3.0)", "4.5", "1,234.0"], -12, "(12.0)"),
+        (["($1,310.10)", "$4.00"], -1234.5, "($1,234.50)"),
+        (["($3.10)", "$4.00"], -1234.5, "($1234.50)"),  # no separator seen: none written
+        (["1.234,5", "12,5", "3"], 1234567.25, "1.234.567,2"),
+        (["12 €", "1.234,50 €"], -1234.5, "-1.234,50 €"),
+        (["€ 12", "€ 1,234"], 12345, "€ 12,345"),
+        (["+1.5%", "-2.0%", "+0.3%"], 2.5, "+2.5%"),
+        (["12,5 %", "3,2 %"], 7.77, "7,8 %"),
+        (["(3.5%)", "1.2%"], -0.04, "0.0%"),  # rounds to zero: no sign, no parentheses
+        (["1,000", "250"], 999.6, "1,000"),
+    ]
+    for texts, value, expected in cases:
+        _, fmt = parse_formatted_numbers(texts)
+        assert fmt.write(value) == expected, (texts, fmt)
+    with pytest.raises(ValueError):
+        fmt.write(float("nan"))
+    assert NumberFormat().write(0.125) == "0.125"  # a plain format writes the number as Python does
+
+
+def test_number_format_counts_cells_for_its_choices():
+    texts = ["1.5%", "2.25%", "$3"]
+    few_long = parse_formatted_numbers(texts, counts=[10, 1, 1])[1]
+    many_long = parse_formatted_numbers(texts, counts=[1, 10, 1])[1]
+    assert (few_long.decimals, few_long.max_decimals) == (1, 2)
+    assert (many_long.decimals, many_long.max_decimals) == (2, 2)
+    assert few_long.percent_sign and few_long.currency == "$" and few_long.currency_symbol == ""
+    dollars = parse_formatted_numbers(texts, counts=[1, 1, 10])[1]
+    assert dollars.currency_symbol == "$" and dollars.currency_position == "before"
+    assert not dollars.percent_sign and dollars.percent
+    with pytest.raises(ValueError):
+        parse_formatted_numbers(texts, counts=[1, 2])
+
+
+def test_formats_of_a_detection_write_imputed_cells_and_stay_json_ready():
+    r = rng(16)
+    money = plant(np.array([f"${v:,.2f}" for v in r.lognormal(8, 1.5, 400)], dtype=object), "NR", 9)
+    result = detect_missing(pd.DataFrame({"money": money}))
+    fmt = result.formats["money"]
+    assert fmt.write(1234567.8) == "$1,234,567.80"
+    blob = json.loads(json.dumps(result.to_dict()))["formats"]["money"]
+    assert {"decimal", "thousands", "percent", "currency", "parentheses", "formatted"} <= set(blob)
+    assert blob["decimals"] == 2 and blob["currency_symbol"] == "$"
+    assert blob["currency_position"] == "before" and blob["thousands"] == ","
+
+
 def test_plain_columns_have_no_format():
     result = detect_missing(pd.DataFrame({"a": ["1", "2", "3"], "b": ["x1", "y", "z"]}))
     assert [c.format for c in result.columns] == ["", ""] and result.formats == {}
@@ -235,3 +286,104 @@ def test_never_flag_still_wins_over_co_missingness():
     frame, _ = geocoded()
     result = detect_missing(frame, never_flag=["0"])
     assert result.findings == []
+
+
+# --- frequent zeros, code zeros in pairs, zeros that the table shows to be real -----
+
+
+def insulin_and_bp(n: int = 1500, zeros: int = 600, seed: int = 17) -> pd.DataFrame:
+    """Insulin with 40% zeros below a gap; blood pressure 0 on 20 of those rows."""
+    r = rng(seed)
+    insulin = (14 + r.gamma(2.0, 60, n)).round().astype(int).astype(str).astype(object)
+    bp = np.clip(r.normal(75, 12, n), 35, None).round().astype(int).astype(str).astype(object)
+    missing = r.choice(n, zeros, replace=False)
+    insulin[missing] = "0"
+    bp[missing[:20]] = "0"
+    return pd.DataFrame({"insulin": insulin, "bp": bp})
+
+
+def test_a_frequent_zero_below_a_gap_is_raised_by_strong_findings_on_its_rows():
+    frame = insulin_and_bp()
+    assert keys(detect_missing(frame[["insulin"]])) == set()  # alone: a point mass of zeros?
+    result = detect_missing(frame)
+    assert {("insulin", "0"), ("bp", "0")} <= keys(result)
+    hit = {f.column: f for f in result.findings}["insulin"]
+    assert "chance alone" in hit.evidence and 0.5 <= hit.confidence < 0.8
+
+
+def test_a_value_holding_most_of_a_column_is_not_raised_by_containment():
+    frame = insulin_and_bp(zeros=1200)  # 80% zeros: they hold most rows of anything
+    assert ("insulin", "0") not in keys(detect_missing(frame))
+
+
+def genotypes(n: int = 400, markers: int = 6, seed: int = 18) -> pd.DataFrame:
+    r = rng(seed)
+    data = {}
+    for m in range(markers):
+        codes = [1, int(r.choice([2, 3, 4]))]  # 0 right below code 1: weak alone
+        untyped = r.random(n) < r.uniform(0.05, 0.3)
+        for allele in ("a1", "a2"):
+            cells = r.choice(codes, n).astype(str).astype(object)
+            cells[untyped] = "0"
+            data[f"m{m}.{allele}"] = cells
+    return pd.DataFrame(data)
+
+
+def test_untyped_alleles_in_pairs_support_each_other():
+    frame = genotypes()
+    result = detect_missing(frame)
+    assert keys(result) == {(c, "0") for c in frame.columns}
+    assert all("far above chance" in f.evidence for f in result.findings)
+    assert keys(detect_missing(frame[["m0.a1", "m1.a1", "m2.a2"]])) == set()  # no pairs
+
+
+def test_copies_and_columns_with_other_codes_do_not_pair():
+    frame = genotypes()
+    copies = pd.DataFrame({"size1": frame["m0.a1"], "size2": frame["m0.a1"].copy()})
+    assert keys(detect_missing(copies)) == set()
+    r = rng(22)
+    founders = r.random(400) < 0.2
+    parents = pd.DataFrame({"father": np.where(founders, 0, r.choice([1, 3, 5], 400)),
+                            "mother": np.where(founders, 0, r.choice([2, 4, 6], 400))})
+    assert keys(detect_missing(parents.astype(str))) == set()  # ids of different people
+
+
+def test_correlated_count_columns_with_natural_zeros_do_not_pair():
+    r = rng(19)
+    n = 2000
+    young = np.where(r.random(n) < 0.6, 0, r.integers(1, 4, n))
+    older = np.where((young == 0) & (r.random(n) < 0.8), 0, r.integers(1, 5, n))
+    frame = pd.DataFrame({"kids_0_5": young.astype(str), "kids_6_13": older.astype(str)})
+    assert detect_missing(frame).findings == []
+
+
+def ratings(seed: int = 20, n: int = 75) -> pd.DataFrame:
+    r = rng(seed)
+    common = np.where(r.random(n) < 0.35, 0.0, np.round(r.uniform(0.5, 10, n), 2))
+    common[:3] = 10.0
+    gapped = np.round(r.uniform(3.3, 10, n), 2)
+    gapped[:3] = 10.0
+    gapped[3:12] = 0.0  # 12% zeros, 3.3 away from the rest
+    return pd.DataFrame({"press": [format_number(v) for v in common],
+                         "elections": [format_number(v) for v in gapped]})
+
+
+def test_a_zero_on_the_scale_of_a_sibling_column_is_natural():
+    frame = ratings()
+    assert ("elections", "0") in keys(detect_missing(frame[["elections"]]))
+    result = detect_missing(frame)
+    assert result.findings == []
+
+
+def test_a_zero_held_by_one_level_of_a_category_is_natural():
+    r = rng(21)
+    n = 320
+    position = r.choice(np.array(["1B", "2B", "SS", "OF", "C"], dtype=object), n)
+    outs = r.gamma(2.0, 150, n).round().astype(int) + 28
+    dh = r.choice(n, 16, replace=False)
+    position[dh] = "DH"
+    outs = outs.astype(str).astype(object)
+    outs[dh[:15]] = "0"
+    frame = pd.DataFrame({"position": position, "outs": outs})
+    assert ("outs", "0") in keys(detect_missing(frame[["outs"]]))
+    assert ("outs", "0") not in keys(detect_missing(frame))

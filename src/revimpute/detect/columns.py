@@ -102,6 +102,12 @@ class ColumnScan:
         How the numbers of a text column are written when some needed
         formatting (``12.5%``, ``1,234``); ``numbers`` then holds the numbers
         read through it. None otherwise.
+    code_zero : numpy.ndarray of bool or None
+        Distinct values that are a 0 right below a few small whole numbers
+        (see :class:`revimpute.detect.numeric.NumericFlag`); None until the
+        numeric rules ran.
+    natural_zero : bool
+        The numeric rules judged the column's 0 a natural value.
     """
 
     codes: np.ndarray
@@ -115,6 +121,8 @@ class ColumnScan:
     family: str
     zero_padded: np.ndarray | None = None
     format: NumberFormat | None = None
+    code_zero: np.ndarray | None = None
+    natural_zero: bool = False
 
     def set(self, i: int, kind: str, conf: float, words: str) -> None:
         """Record a finding for value ``i`` unless a stronger one is there."""
@@ -213,8 +221,15 @@ def _scan_numbers(scan: ColumnScan, extra_numbers: np.ndarray, subset: np.ndarra
     values, inverse = np.unique(numbers[finite], return_inverse=True)
     totals = np.bincount(inverse, weights=scan.counts[finite]).astype(np.int64)
     for flag in numeric_flags(values, totals, weak=True):
+        if flag.kind == "natural":
+            scan.natural_zero = True
+            continue
         for i in finite[numbers[finite] == flag.value]:
             scan.set(int(i), flag.kind, flag.confidence, flag.evidence)
+            if flag.code:
+                if scan.code_zero is None:
+                    scan.code_zero = np.zeros(scan.counts.size, dtype=bool)
+                scan.code_zero[i] = True
 
 
 @dataclass
@@ -255,7 +270,8 @@ def _read_formatted(scan: ColumnScan, values: TextValues, candidates: np.ndarray
     if counts[looks].sum() + counts[is_num].sum() < NUMERIC_SHARE * counts[eligible].sum():
         return is_num
     pool = np.flatnonzero(eligible)
-    parsed, fmt = parse_formatted_numbers(values._take(values.stripped, pool))
+    parsed, fmt = parse_formatted_numbers(values._take(values.stripped, pool),
+                                          counts=counts[pool])
     if fmt.plain:
         return is_num
     numbers = np.full(scan.counts.size, np.nan)

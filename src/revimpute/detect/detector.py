@@ -1,10 +1,11 @@
 """Detect missing and disguised-missing values in a table.
 
 :func:`detect_missing` scans each column once (see
-:mod:`revimpute.detect.columns`), lets values missing on the same rows raise
-each other (:mod:`revimpute.detect.comissing`), keeps the suspicious values
-whose confidence reaches the policy's threshold, and returns the findings, a
-mask of cells to treat as missing and the cleaned frame.
+:mod:`revimpute.detect.columns`), sets aside zeros that the rest of the table
+shows to be real (:mod:`revimpute.detect.natural`), lets values missing on the
+same rows raise each other (:mod:`revimpute.detect.comissing`), keeps the
+suspicious values whose confidence reaches the policy's threshold, and returns
+the findings, a mask of cells to treat as missing and the cleaned frame.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 
 from revimpute.detect import tokens as tk
 from revimpute.detect.columns import ColumnScan, scan_column
-from revimpute.detect.comissing import raise_co_missing
+from revimpute.detect.comissing import pair_code_zeros, raise_co_missing
+from revimpute.detect.natural import explain_zeros
 from revimpute.detect.types import (
     CONFIDENCE_THRESHOLD,
     POLICIES,
@@ -189,6 +191,8 @@ def detect_missing(
         scans.append(scan)
         nevers.append(_never_mask(scan, never_norm, never_numbers))
     if detect:
+        explain_zeros(scans, names)
+        pair_code_zeros(scans, names, nevers)
         raise_co_missing(scans, names, nevers)
 
     formats = {}

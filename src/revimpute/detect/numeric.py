@@ -16,14 +16,23 @@ the *other* values of the column gives evidence:
   above a strictly negative one, such as western longitudes), separated from
   the smallest real value by a density gap, or (repeated, and at least twice
   the local spacing from its neighbour) from the bulk of the column (its 1%
-  quantile) by at least two interquartile ranges. A ``0`` that holds a
-  real share of the column, or that sits on a grid of fractions k/n that the
-  other values follow (0, 16.7, 33.3 ... 100), is a natural value.
+  quantile) by at least two interquartile ranges. A ``0`` that sits on a
+  grid of fractions k/n that the other values follow (0, 16.7, 33.3 ... 100),
+  or that holds a real share of the column with nothing separating it from
+  the smallest values (counts 0, 1, 2, 3), is a natural value.
 
 A ``0`` at the end of a column of positive (or negative) values without such
 evidence is kept as a weak candidate (confidence 0.1, never flagged alone) so
 that :mod:`revimpute.detect.comissing` can raise it when it is missing on the
-same rows as strong findings of other columns.
+same rows as strong findings of other columns. A ``0`` that holds a real share
+of the column *and* is separated from the smallest values by a gap is kept as
+a frequent candidate (confidence 0.3): one column cannot tell a disguised 0
+(Pima's insulin) from a point mass of real zeros (wages of women not working),
+so only other columns can raise it. A ``0`` right below a few small whole
+numbers (allele codes 1-4, at most :data:`CODE_MAX_DISTINCT`) is marked as a
+code zero, which
+:mod:`revimpute.detect.comissing` may pair with a code zero of another column
+missing on the same rows.
 
 All functions work on the distinct values of a column and their counts.
 """
@@ -64,6 +73,14 @@ GRID_DISTINCT_SHARE = 0.9
 #: Confidence of a weak candidate (a 0 or a shaped number at an end, without
 #: evidence); such candidates stop the peeling of an end.
 WEAK = 0.1
+#: Confidence of a frequent candidate: a 0 holding at least ZERO_NATURAL_SHARE
+#: of a column, separated from the other values by a gap that would flag a
+#: rarer 0. Never flagged alone; other columns may raise it.
+FREQUENT = 0.3
+#: A 0 below at most CODE_MAX_DISTINCT distinct positive whole numbers is a code
+#: zero (an untyped allele below allele codes 1-13), whatever the gap: with a
+#: few codes the spacing says little.
+CODE_MAX_DISTINCT = 20
 
 _NINES = np.array([10.0**d - 1 for d in range(1, 16)])
 _EIGHTS = np.array([8.0 * (10.0**d - 1) / 9 for d in range(2, 16)])
@@ -76,12 +93,29 @@ _DEC_NINES = np.round(
 
 @dataclass(frozen=True)
 class NumericFlag:
-    """A number flagged as missing, with its kind, confidence and evidence."""
+    """A number judged by the numeric rules.
+
+    Attributes
+    ----------
+    value : float
+        The number.
+    kind : str
+        The kind of finding, or ``"natural"`` for a 0 judged a real value
+        (confidence 0).
+    confidence : float
+        How sure the rule is that the number stands for "no value".
+    evidence : str
+        Why, in words.
+    code : bool
+        A 0 right below a few small whole numbers (a code zero), which
+        co-missingness may pair with a code zero of another column.
+    """
 
     value: float
     kind: str
     confidence: float
     evidence: str
+    code: bool = False
 
 
 def format_number(value: float) -> str:
@@ -154,6 +188,7 @@ class _Context:
     rest_distinct: int
     rest_median_count: float
     rest_regular: bool  # the other values sit on an evenly spaced scale (1, 2, 3, 4, 5)
+    rest_whole: bool  # the other values are all whole numbers
 
     @property
     def far(self) -> bool:
@@ -218,6 +253,7 @@ def _context(values: np.ndarray, counts: np.ndarray, rest: np.ndarray, i: int) -
         rest_distinct=k,
         rest_median_count=float(np.median(rest_counts)),
         rest_regular=_regular(rest_values) if k < FEW_DISTINCT else False,
+        rest_whole=bool(k <= CODE_MAX_DISTINCT and np.all(rest_values == np.round(rest_values))),
     )
 
 
@@ -293,22 +329,37 @@ def _evaluate_zero(ctx: _Context, count: int, grid: bool) -> NumericFlag | None:
     positive, negative = ctx.rest_min > 0, ctx.rest_max < 0
     if not (positive or negative):
         return None
-    if grid or ctx.share >= ZERO_NATURAL_SHARE:
-        return None
     nearest = ctx.rest_min if positive else ctx.rest_max
     sign = "positive" if positive else "negative"
     base = (
         f"0 appears {_times(count)} ({ctx.share:.1%} of the cells) in a column whose other "
         f"values are all {sign} (nearest {format_number(nearest)})"
     )
+    if grid:
+        return NumericFlag(0.0, "natural", 0.0, f"{base}; the values lie on a grid of fractions k/n")
     gap_local = ctx.gap_local if np.isfinite(ctx.gap_local) else 0.0
     repeated = count >= 2 and gap_local >= 5 and ctx.far_iqr >= 0.12
     single = count == 1 and gap_local >= 10 and ctx.far_iqr >= 0.3
+    bulk = count >= 2 and ctx.bulk_gap >= BULK_FAR and gap_local >= 2
+    code = positive and ctx.rest_whole and ctx.rest_distinct <= CODE_MAX_DISTINCT
+    codes = "; it sits below a few whole numbers (codes)" if code else ""
+    if ctx.share >= ZERO_NATURAL_SHARE:
+        if not (ctx.far or bulk or repeated):
+            if code:
+                return NumericFlag(0.0, "implausible_default", WEAK,
+                                   f"{base}; nothing separates it from them{codes}", code=True)
+            return NumericFlag(0.0, "natural", 0.0,
+                               f"{base}; it holds a real share of the column and nothing "
+                               f"separates it from the smallest values")
+        return NumericFlag(0.0, "implausible_default", FREQUENT,
+                           f"{base}; the gap to {format_number(nearest)} is {gap_local:.0f}x the "
+                           f"spacing of the nearest values, but a 0 holding a real share of a "
+                           f"column may be a real value{codes}", code=code)
     if ctx.far:
         conf = 0.85 if count >= 2 else 0.7
         words = (f"{base}; the gap to {format_number(nearest)} is "
                  f"{ctx.far_iqr:.1f}x the interquartile range of the other values")
-    elif count >= 2 and ctx.bulk_gap >= BULK_FAR and gap_local >= 2:
+    elif bulk:
         conf = 0.85 if ctx.bulk_gap >= 2 * BULK_FAR else 0.8
         words = (f"{base}; the bulk of the column (its {BULK_QUANTILE:.0%} quantile) is "
                  f"{ctx.bulk_gap:.1f}x the interquartile range away")
@@ -323,11 +374,12 @@ def _evaluate_zero(ctx: _Context, count: int, grid: bool) -> NumericFlag | None:
                  f"{ctx.far_iqr:.2f}x the interquartile range")
     else:
         return NumericFlag(0.0, "implausible_default", WEAK,
-                           f"{base}; no gap separates it from them")
+                           f"{base}; no gap separates it from them{codes}", code=code)
     if ctx.share >= ZERO_FAIR_SHARE and not ctx.far:
         conf = min(conf, FAIR_SHARE_CONFIDENCE)
         words += "; but it holds a fair share of the column, so it may be a real value"
-    return NumericFlag(0.0, "implausible_default", round(min(conf, 0.95), 2), words)
+    return NumericFlag(0.0, "implausible_default", round(min(conf, 0.95), 2), words + codes,
+                       code=code)
 
 
 def _evaluate(
@@ -457,7 +509,9 @@ def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) ->
     counts : numpy.ndarray of int
         How many cells hold each number.
     weak : bool, default=False
-        Also return weak candidates (confidence :data:`WEAK`).
+        Also return candidates below every policy's threshold (confidence
+        :data:`WEAK` or :data:`FREQUENT`) and natural zeros (kind
+        ``"natural"``, confidence 0).
 
     Returns
     -------
@@ -489,8 +543,8 @@ def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) ->
             if flag is None:
                 break
             flags[i] = flag
-            if flag.confidence <= WEAK:
-                break
+            if flag.confidence <= FREQUENT:
+                break  # a natural 0 or a candidate ends the peeling of this end
             active[i] = False
 
     candidates = np.flatnonzero(
@@ -502,4 +556,4 @@ def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) ->
         if flag is not None:
             interior[int(i)] = flag
     flags.update(interior)
-    return [flags[i] for i in sorted(flags) if weak or flags[i].confidence > WEAK]
+    return [flags[i] for i in sorted(flags) if weak or flags[i].confidence > FREQUENT]
