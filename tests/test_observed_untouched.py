@@ -408,3 +408,23 @@ def test_decoding_clips_in_the_column_units_exactly():
         bound = frame.min() if extreme < 0 else frame.max()
         for column in frame.columns:
             assert (out[column].iloc[5:8] == bound[column]).all(), column
+
+
+def test_imputed_cells_of_formatted_columns_are_written_in_their_format(tmp_path):
+    rows = ["share,amount,count"] + [
+        f'{s},"{a}","{c}"' for s, a, c in [
+            ("12.5%", "$1,234.50", "1,200"), ("s", "$987.25", "3,400"), ("7.0%", "", "2,050"),
+            ("33.3%", "$12,000.00", "-"), ("20.1%", "$45.10", "10,000"), ("5.5%", "$2,500.75", "8,800"),
+        ] * 5
+    ]
+    (tmp_path / "in.csv").write_text("\n".join(rows) + "\n")
+    result = runner.invoke(app, ["impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "-q",
+                                 "--method", "mean_mode"])
+    assert result.exit_code == 0, result.output
+    given = pd.read_csv(tmp_path / "in.csv", dtype=str, keep_default_na=False)
+    written = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    imputed = given.isin(["s", "", "-"])
+    assert written.where(~imputed, "").equals(given.where(~imputed, ""))
+    assert written["share"][imputed["share"]].str.fullmatch(r"\d+\.\d%").all()
+    assert written["amount"][imputed["amount"]].str.fullmatch(r"\$[\d,]+\.\d\d").all()
+    assert written["count"][imputed["count"]].str.fullmatch(r"\d{1,3}(,\d{3})*").all()

@@ -11,8 +11,9 @@ import contextlib
 import gzip
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -235,7 +236,9 @@ def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
         raise InputDataError(f"{path}: ragged or malformed CSV rows ({detail})") from None
 
 
-def keep_written_text(imputed: pd.DataFrame, before: pd.DataFrame, text: pd.DataFrame) -> pd.DataFrame:
+def keep_written_text(
+    imputed: pd.DataFrame, before: pd.DataFrame, text: pd.DataFrame, formats: Mapping[str, Any] | None = None
+) -> pd.DataFrame:
     """The cells of a CSV file as written, with only the imputed cells replaced.
 
     Parameters
@@ -247,13 +250,19 @@ def keep_written_text(imputed: pd.DataFrame, before: pd.DataFrame, text: pd.Data
         ``imputed`` fills are the imputed cells.
     text : DataFrame
         The same table read as text (:func:`read_table` with ``as_text=True``).
+    formats : mapping, optional
+        Column name -> the way the column writes its numbers (a
+        :class:`revimpute.detect.formatted.NumberFormat`, from
+        :attr:`revimpute.detect.DetectionResult.formats`): imputed numbers of
+        such a column are written that way (``13.1%``, ``$1,234.50``).
 
     Returns
     -------
     DataFrame of str
         ``text`` where a cell was not imputed (observed cells, and gaps left
         open, keep their text byte for byte), :func:`render_cell` of the
-        imputed value elsewhere; ``imputed``'s index and column labels.
+        imputed value elsewhere (in the column's number format when
+        ``formats`` gives one); ``imputed``'s index and column labels.
     """
     out = text.copy()
     out.index, out.columns = imputed.index, imputed.columns
@@ -261,7 +270,9 @@ def keep_written_text(imputed: pd.DataFrame, before: pd.DataFrame, text: pd.Data
     for j in np.flatnonzero(filled.any(axis=0)):
         rows = np.flatnonzero(filled[:, j])
         column = out.iloc[:, j].astype(object)
-        column.iloc[rows] = [render_cell(v) for v in imputed.iloc[rows, j].tolist()]
+        number_format = (formats or {}).get(str(imputed.columns[j]))
+        write = number_format.write if number_format is not None else render_cell
+        column.iloc[rows] = [write(v) for v in imputed.iloc[rows, j].tolist()]
         out.isetitem(int(j), column)
     return out
 

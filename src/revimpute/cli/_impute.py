@@ -162,7 +162,8 @@ def impute_in_memory(data: str, output: str, imputer: Any, fit_here: bool, detec
     result = imputer.transform(table.frame)
     if table_format(output) == "csv":
         if table.text is not None:
-            result = keep_written_text(result, table.frame, table.text)
+            formats = table.detection.formats if table.detection is not None else None
+            result = keep_written_text(result, table.frame, table.text, formats)
         result = formulas_in_output(result, escape_formulas, quiet)
     write_table(result, output)
     if not quiet:
