@@ -55,7 +55,7 @@ KINDS = ["float64", "float32", "int64", "Int64", "boolean", "bool", "category", 
          "datetime_tz"]
 NUMBER_KINDS = ["float64", "float32", "int64", "Int64", "boolean", "bool"]
 #: Imputers that take every column kind; the others take numbers and booleans only.
-MIXED = ("reverse", "autoencoder", "mean_mode", "missforest_mixed")
+MIXED = ("reverse", "autoencoder", "mean_mode", "missforest_mixed", "most_frequent", "constant")
 
 
 def _missing(kind: str, rng: np.random.Generator) -> object:

@@ -30,6 +30,23 @@ app = typer.Typer(
 )
 console = Console(stderr=True, highlight=False)
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from revimpute import __version__
+
+        typer.echo(f"revimpute {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Find missing and disguised-missing values and fill them by reverse training."""
+
 #: Exit codes: bad input (one line on stderr), interrupted (Ctrl-C), terminated (SIGTERM).
 EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 130, 143
 

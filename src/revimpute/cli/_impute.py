@@ -13,6 +13,8 @@ from rich.text import Text
 
 from revimpute.cli._app import command, console, fail, say
 
+DEVICE_HELP = "Where reverse training runs: cpu, cuda (falls back to the CPU, with a warning) or auto."
+DEVICES = ("cpu", "cuda", "auto")
 JOBS_HELP = (
     "Networks trained and searched side by side, each on its share of the CPU threads "
     "(-1: as many as there are threads; 1: one after the other)."
@@ -61,6 +63,7 @@ def fit(
     max_epochs: int = typer.Option(500, "--max-epochs", help="Upper bound on training epochs."),
     seed: int = typer.Option(0, "--seed", help="Random seed of training."),
     jobs: int = typer.Option(-1, "--jobs", "-j", help=JOBS_HELP),
+    device: str = typer.Option("cpu", "--device", help=DEVICE_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Train a reverse-training model on DATA and save it to --model."""
@@ -68,8 +71,10 @@ def fit(
     from revimpute.impute import ReverseImputer, check_save_target
 
     check_jobs(jobs)
+    check_device(device)
     check_save_target(model)
-    imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs)
+    imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
+                             device=device)
     imputer._validate_params()  # a bad option fails before the file is read
     table = read_clean(data, detect, token, never)
     if not quiet:
@@ -83,7 +88,13 @@ def fit(
         )
 
 
-def build_imputer(method: str, model: str | None, seed: int, quiet: bool, jobs: int) -> Any:
+def check_device(device: str) -> None:
+    """``--device`` is one of :data:`DEVICES`."""
+    if device not in DEVICES:
+        raise fail(f"--device must be one of {', '.join(DEVICES)}, got {device!r}")
+
+
+def build_imputer(method: str, model: str | None, seed: int, quiet: bool, jobs: int, device: str = "cpu") -> Any:
     """The imputer ``impute`` runs: a saved model, or a fresh registry method."""
     from revimpute.impute import ReverseImputer, available_imputers, get_imputer
 
@@ -93,12 +104,12 @@ def build_imputer(method: str, model: str | None, seed: int, quiet: bool, jobs: 
         raise fail("--model holds a reverse-training model; leave --method out or use --method reverse")
     if model is not None:
         imputer = ReverseImputer.load(model)
-        imputer.set_params(verbose=not quiet, n_jobs=jobs)
+        imputer.set_params(verbose=not quiet, n_jobs=jobs, device=device)
         return imputer
     default = get_imputer(method)
     params = {"random_state": seed} if "random_state" in default.get_params() else {}
     if isinstance(default, ReverseImputer):  # reverse, autoencoder
-        params.update(verbose=not quiet, n_jobs=jobs)
+        params.update(verbose=not quiet, n_jobs=jobs, device=device)
     return get_imputer(method, **params)
 
 
@@ -122,6 +133,7 @@ def impute(
         None, "--dask", help="Run on Dask: local:N (N local workers) or tcp://host:port."
     ),
     jobs: int = typer.Option(-1, "--jobs", "-j", help=JOBS_HELP),
+    device: str = typer.Option("cpu", "--device", help=DEVICE_HELP),
     escape_formulas: bool = typer.Option(
         False, "--escape-formulas",
         help="CSV output: prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with '.",
@@ -140,7 +152,8 @@ def impute(
     if fit_sample_rows < 1:
         raise fail("--fit-sample-rows must be a positive number of rows")
     check_jobs(jobs)
-    imputer = build_imputer(method, model, seed, quiet, jobs)
+    check_device(device)
+    imputer = build_imputer(method, model, seed, quiet, jobs, device)
     if chunk_rows is not None or dask is not None:
         impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet,
                         escape_formulas)

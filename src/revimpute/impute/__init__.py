@@ -2,6 +2,7 @@
 
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._cluster import ClusterImputer
+from revimpute.impute._constant import ConstantImputer
 from revimpute.impute._gain import GAINImputer
 from revimpute.impute._miwae import MIWAEImputer
 from revimpute.impute._mixed import MeanModeImputer, MissForestImputer
@@ -14,6 +15,7 @@ from revimpute.impute._wrapped import SklearnImputer
 __all__ = [
     "BaseImputer",
     "ClusterImputer",
+    "ConstantImputer",
     "GAINImputer",
     "MIWAEImputer",
     "MeanModeImputer",

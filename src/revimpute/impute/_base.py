@@ -27,6 +27,7 @@ from sklearn.utils.validation import (
 
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
+from revimpute.impute._output import as_requested
 from revimpute.exceptions import InputDataError, RevimputeError
 
 
@@ -241,7 +242,7 @@ class BaseImputer(TransformerMixin, BaseEstimator):
         extra = None
         if self.add_indicator:
             extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return self._wrap(filled, missing, extra, info, X)
+        return as_requested(self, self._wrap(filled, missing, extra, info, X))
 
     def _wrap(
         self, filled: np.ndarray, missing: np.ndarray, extra: np.ndarray | None, info: _FrameInfo | None, X: Any

@@ -33,6 +33,7 @@ from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_col
 from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
 from revimpute.impute._errors import as_input_error
+from revimpute.impute._output import as_requested
 
 _NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
 _CLASS_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
@@ -203,6 +204,16 @@ def _fill_value(spec: _ColumnSpec) -> Any:
     return spec.fill
 
 
+def _numeric_fill(observed: np.ndarray, strategy: str) -> float:
+    """The fill of a numeric column: mean, median, or most frequent value (the smallest on ties)."""
+    if strategy == "median":
+        return float(np.median(observed))
+    if strategy == "most_frequent":
+        values, counts = np.unique(observed, return_counts=True)
+        return float(values[np.argmax(counts)])
+    return float(observed.mean())
+
+
 # --- shared estimator plumbing ---------------------------------------------------------
 
 
@@ -242,7 +253,7 @@ class _MixedImputer(TransformerMixin, BaseEstimator):
             else:
                 values = _numeric_values(series, kind, label)
                 observed = values[~np.isnan(values)]
-                fill = np.median(observed) if self._numeric_strategy() == "median" else observed.mean()
+                fill = _numeric_fill(observed, self._numeric_strategy())
                 specs.append(_ColumnSpec(label, kind, None, None, float(observed.min()),
                                          float(observed.max()), float(fill)))
             positions.append(j)
@@ -251,6 +262,13 @@ class _MixedImputer(TransformerMixin, BaseEstimator):
 
     def _numeric_strategy(self) -> str:
         return "mean"
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """Names of the output columns: the input columns, as text."""
+        check_is_fitted(self, "n_features_in_")
+        from sklearn.utils.validation import _check_feature_names_in
+
+        return _check_feature_names_in(self, input_features)
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         if list(frame.columns) == list(self.columns_):
@@ -371,8 +389,10 @@ class MeanModeImputer(_MixedImputer):
 
     Parameters
     ----------
-    numeric_strategy : {"mean", "median"}, default="mean"
-        The fill of numeric, integer and datetime columns.
+    numeric_strategy : {"mean", "median", "most_frequent"}, default="mean"
+        The fill of numeric, integer and datetime columns (``"most_frequent"``:
+        the most frequent observed value, the smallest on ties, as
+        scikit-learn's ``SimpleImputer`` chooses).
     handle_unknown : {"missing", "error"}, default="missing"
         What transform does with a category never seen at fit: treat the cell
         as missing and impute it (with a ``UserWarning`` naming the column and
@@ -397,7 +417,7 @@ class MeanModeImputer(_MixedImputer):
 
     _parameter_constraints: dict = {
         **_MixedImputer._parameter_constraints,
-        "numeric_strategy": [StrOptions({"mean", "median"})],
+        "numeric_strategy": [StrOptions({"mean", "median", "most_frequent"})],
     }
 
     def __init__(
@@ -458,7 +478,7 @@ class MeanModeImputer(_MixedImputer):
         """
         frame, dtype = self._prepare(X)
         encoded = self._encode(frame, at_fit=False)
-        return self._decode(frame, encoded, self._initial_fill(encoded), dtype)
+        return as_requested(self, self._decode(frame, encoded, self._initial_fill(encoded), dtype))
 
 
 # --- MissForest --------------------------------------------------------------------------
@@ -618,7 +638,7 @@ class MissForestImputer(_MixedImputer):
         """
         frame, dtype, encoded, filled = self._fit(X)
         self._warn_identifiers(frame)
-        return self._decode(frame, encoded, filled, dtype)
+        return as_requested(self, self._decode(frame, encoded, filled, dtype))
 
     def transform(self, X: Any) -> Any:
         """Fill every gap of ``X`` with the forests learned at fit (see Notes).
@@ -642,7 +662,7 @@ class MissForestImputer(_MixedImputer):
         encoded = self._encode(frame, at_fit=False)
         forests = [self.forests_[spec.label] for spec in self.specs_]
         filled, _, _, _ = self._iterate(self._initial_fill(encoded), encoded, forests, rng=None)
-        return self._decode(frame, encoded, filled, dtype)
+        return as_requested(self, self._decode(frame, encoded, filled, dtype))
 
     # --- the algorithm --------------------------------------------------------------------
     def _fit(self, X: Any) -> tuple[pd.DataFrame, np.dtype | None, _Encoded, np.ndarray]:

@@ -78,11 +78,20 @@ register("reverse", _reverse, "reverse training of an autoencoder (ours)")
 register("autoencoder", _autoencoder_pass, "one forward pass of the same autoencoder")
 register("mean", _sklearn(lambda **p: SimpleImputer(strategy="mean", **p)), "column mean")
 register("median", _sklearn(lambda **p: SimpleImputer(strategy="median", **p)), "column median")
-register(
-    "most_frequent",
-    _sklearn(lambda **p: SimpleImputer(strategy="most_frequent", **p)),
-    "most frequent value of the column",
-)
+def _most_frequent(**params: Any) -> Any:
+    from revimpute.impute._mixed import MeanModeImputer
+
+    return MeanModeImputer(**{"numeric_strategy": "most_frequent", **params})
+
+
+def _constant(**params: Any) -> Any:
+    from revimpute.impute._constant import ConstantImputer
+
+    return ConstantImputer(**params)
+
+
+register("most_frequent", _most_frequent, "most frequent value of the column (any column type)")
+register("constant", _constant, "a constant: 0, False or 'missing_value' by column type, or fill_value")
 register("knn", _sklearn(lambda **p: KNNImputer(**{"n_neighbors": 5, **p})), "k nearest neighbours (k=5)")
 register(
     "iterative",

@@ -23,6 +23,7 @@ from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.encode.numeric import unscalable_columns
 from revimpute.exceptions import InputDataError, ModelFileError, RevimputeError
 from revimpute.impute._base import BaseImputer
+from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
 from revimpute.nn.parallel import check_stop, map_networks
@@ -610,7 +611,7 @@ class ReverseImputer(BaseImputer):
         check_is_fitted(self)
         if getattr(self, "encoder_", None) is None:
             return super().transform(X)
-        return self.impute_with_confidence(X)[0]
+        return as_requested(self, self.impute_with_confidence(X)[0])
 
     def impute_with_confidence(self, X: Any) -> tuple[Any, pd.DataFrame]:
         """Impute ``X`` (fitted on a DataFrame) and say how sure each categorical choice is.
