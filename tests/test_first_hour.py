@@ -87,3 +87,18 @@ def test_set_output_is_respected_for_dataframes(name):
         assert isinstance(imputer.transform(frame), np.ndarray)
         imputer.set_output(transform="pandas")
         assert isinstance(imputer.transform(frame), pd.DataFrame)
+
+
+@pytest.mark.slow
+def test_dask_run_shuts_down_quietly(tmp_path):
+    pytest.importorskip("distributed")
+    frame = pd.DataFrame(np.random.default_rng(0).normal(size=(300, 3)), columns=list("abc"))
+    frame[frame > 1.0] = np.nan
+    frame.to_csv(tmp_path / "in.csv", index=False)
+    run = subprocess.run(
+        [sys.executable, "-m", "revimpute", "impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"),
+         "--dask", "local:1", "--method", "mean", "-q"],
+        capture_output=True, text=True, timeout=240,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.strip() == "" and run.stdout.strip() == ""

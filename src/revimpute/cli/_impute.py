@@ -222,7 +222,7 @@ def impute_at_scale(data: str, output: str, imputer: Any, chunk_rows: int | None
         try:
             report = scale.impute_file_dask(data, output, imputer, client, **options)
         finally:
-            client.close()
+            scale.disconnect(client)
     if not quiet:
         say_formulas(report.formula_cells, escape)
         say(

@@ -17,11 +17,12 @@ from revimpute.scale.streaming import (
     scan_table,
 )
 
-_DASK_NAMES = ("connect", "impute_dask", "impute_file_dask")
+_DASK_NAMES = ("connect", "disconnect", "impute_dask", "impute_file_dask")
 
 __all__ = [
     "StreamReport",
     "connect",
+    "disconnect",
     "impute_dask",
     "impute_file",
     "impute_file_dask",

@@ -483,3 +483,27 @@ def impute_file_dask(
         fit_seconds=fit_seconds,
         formula_cells=dict(output.counts),
     )
+
+
+def disconnect(client: Client, timeout: float = 30.0) -> None:
+    """Close ``client`` and, for a local cluster it started, stop its workers quietly.
+
+    Workers get ``timeout`` seconds to exit; Dask's own shutdown notices
+    (a nanny "still alive ... killing" a worker that has not yet exited) are
+    not shown, errors are.
+    """
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("distributed", "distributed.nanny", "distributed.worker",
+                                                    "distributed.scheduler", "distributed.core")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        cluster = getattr(client, "cluster", None)
+        client.close(timeout=timeout)
+        if cluster is not None:
+            cluster.close(timeout=timeout)
+    finally:
+        for logger, level in zip(loggers, levels):
+            logger.setLevel(level)
