@@ -26,7 +26,7 @@ from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits
 
 from revimpute import ReverseImputer, __version__
-from revimpute.bench.harness import seeded_imputer
+from revimpute.bench.worker import seeded_imputer
 
 #: Registry methods run by default. The two forests are left out by default: on this table
 #: IterativeImputer(ExtraTrees) took 69-300+ s per fit in the team's measurements.

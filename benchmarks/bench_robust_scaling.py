@@ -28,7 +28,7 @@ CATEGORICAL = ["species", "island", "sex"]
 
 
 def grid() -> None:
-    from revimpute.bench.harness import Case, prepare_case
+    from revimpute.bench.cases import Case, prepare_case
 
     print("\n| table | mechanism | standard | robust |\n|---|---|---|---|")
     for dataset in ("wine", "glass", "crabs", "cpus"):

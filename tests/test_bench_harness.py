@@ -10,22 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from revimpute.bench import load_table, minmax_scale
-from revimpute.bench.harness import (
-    CROSSCHECK_CASE,
-    HARNESS_MECHANISMS,
-    QUICK_DATASETS,
-    QUICK_METHODS,
-    BenchConfig,
-    BenchResults,
-    Case,
-    RunRecord,
-    block_mask,
-    make_mask,
-    prepare_case,
-    quick_config,
-    run_benchmark,
-)
-from revimpute.bench.report import cell_ranks, markdown_report, mean_ranks, summarise
+from revimpute.bench.cases import CROSSCHECK_CASE, HARNESS_MECHANISMS, Case, block_mask, make_mask, prepare_case
+from revimpute.bench.config import QUICK_DATASETS, QUICK_METHODS, BenchConfig, quick_config
+from revimpute.bench.report import markdown_report
+from revimpute.bench.results import BenchResults, RunRecord
+from revimpute.bench.runner import run_benchmark
+from revimpute.bench.summary import cell_ranks, mean_ranks, summarise
 from revimpute.cli import app
 from revimpute.exceptions import RevimputeError
 
