@@ -68,10 +68,10 @@ def test_quick_scores_are_sane_and_observed_cells_untouched(quick_run):
     for dataset in QUICK_DATASETS:
         assert rmse[(dataset, "knn")] < rmse[(dataset, "mean")]
         assert rmse[(dataset, "iterative")] < rmse[(dataset, "mean")]
-    # Shared network: one fit timed into both, reverse at least as long as the pass.
+    # Shared network: one fit timed into both; the reverse search costs more than the one pass.
     seconds = frame.set_index(["dataset", "method"])["seconds"]
     for dataset in QUICK_DATASETS:
-        assert seconds[(dataset, "reverse")] >= seconds[(dataset, "autoencoder")] * 0.5
+        assert seconds[(dataset, "reverse")] > seconds[(dataset, "autoencoder")]
 
 
 def test_quick_cases_record_the_truth_of_each_mask(quick_run):
