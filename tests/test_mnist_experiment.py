@@ -45,6 +45,7 @@ def test_corruption_masks():
         corruption_mask("diagonal", 2)
 
 
+@pytest.mark.slow
 def test_model_is_trained_once_then_loaded(mnist, tmp_path):
     imputer, seconds = mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
     assert seconds is not None and model_folder(TINY, tmp_path).exists()
@@ -75,6 +76,7 @@ def assert_scores_of(score, fill, truth, mask) -> None:
     assert score.missing_rmse == pytest.approx(rmse, rel=1e-6), score.method
 
 
+@pytest.mark.slow
 def test_run_scores_every_method_and_writes_figure(mnist, tmp_path):
     imputer, _ = mnist_model(TINY, cache_dir=tmp_path, train=mnist.train[:2000], verbose=False)
     test, train = mnist.test[:60], mnist.train[:2000]
@@ -146,6 +148,7 @@ def test_run_uses_every_network_of_an_ensemble(mnist, tmp_path):
     assert not np.array_equal(run.images["pass"], first_only)
 
 
+@pytest.mark.slow
 def test_generative_peers_are_fitted_once_and_reused(mnist, tmp_path, monkeypatch):
     import revimpute.bench.mnist_experiment as experiment
 
