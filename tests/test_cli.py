@@ -180,6 +180,7 @@ def test_gzip_csv_output_round_trips(holes_csv, tmp_path):
     assert read_table(out).shape == df.shape
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
     rng = np.random.default_rng(0)
@@ -221,6 +222,7 @@ def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
         assert not repaired.isna().any().any()
 
 
+@pytest.mark.slow
 def test_jobs_side_by_side(holes_csv, tmp_path):
     import torch
 

@@ -221,6 +221,13 @@ def _worker_main(conn: Any) -> None:
 
 @dataclass
 class Outcome:
+    """What the worker reports for one method of a job.
+
+    ``status`` is ``"ok"`` (``filled`` holds the imputed table), ``"timeout"``
+    or ``"error"`` (``error`` says why); ``seconds`` and ``peak_mib`` are the
+    method's time and extra resident memory; ``params`` its parameters as text.
+    """
+
     method: str
     status: str
     filled: np.ndarray | None = None
