@@ -1,9 +1,9 @@
-"""Protocol A (the team's fixed table protocol, also GAIN's published setting), several seeds.
+"""Protocol A (GAIN's published setting), several seeds.
 
 breast_cancer (569 x 30) min-max scaled; cells missing where
 ``numpy.random.default_rng(seed).random(X.shape) < 0.2``; RMSE on the missing cells.
 ReverseImputer is fitted once per seed; its three estimates (pass, mode, mean) come
-from the same network. One thread per case, as the team's peer figures were measured.
+from the same network. One thread per case.
 
     OMP_NUM_THREADS=1 python benchmarks/bench_breast_cancer.py --seeds 0 1 2
 """

@@ -1,9 +1,9 @@
-"""Protocol B (the team's fixed image-table protocol): scikit-learn digits, bottom 3 pixel rows missing.
+"""Protocol B (a fixed image-table protocol): scikit-learn digits, bottom 3 pixel rows missing.
 
 `load_digits().data / 16` (1797 x 64, 8x8 images). Rows 0-1499 are complete; rows 1500-1796 have
 columns 40-63 (the bottom 3 pixel rows) missing. Scores on the 297 test rows: RMSE on the missing
 cells and `bin.acc`, the share of all 297 x 64 test pixels with `(x_hat >= 0.5) == (x_true >= 0.5)`,
-observed pixels kept. Two ways of fitting, as in `shared/peers/README.md`:
+observed pixels kept. Two ways of fitting:
 
 - `fit->tr`: fit on the 1,500 complete rows, transform the test rows (a model reused on new rows);
 - `trans`: `fit_transform` on the 1,797 rows stacked (transductive; what most peers support).
@@ -26,10 +26,10 @@ from sklearn.datasets import load_digits
 from threadpoolctl import threadpool_limits
 
 from revimpute import ReverseImputer, __version__
-from revimpute.bench.harness import seeded_imputer
+from revimpute.bench.worker import seeded_imputer
 
-#: Registry methods run by default. The two forests are left out by default: on this table
-#: IterativeImputer(ExtraTrees) took 69-300+ s per fit in the team's measurements.
+#: Registry methods run by default. The registry's forest imputers (``missforest``,
+#: ``missforest_mixed``) are slow on this table and run only when named with --methods.
 DEFAULT_METHODS = ("mean", "knn", "iterative", "sinkhorn", "miwae", "gain", "reverse")
 N_TRAIN, MISSING_COLUMNS = 1500, slice(40, 64)
 

@@ -1,6 +1,6 @@
 """Mixed-type tables: ReverseImputer against mean / most frequent and MissForest.
 
-Protocol (issue 5, "Must show"):
+Protocol:
 
 * Tables that ship offline, complete rows only (the ground truth):
   ``palmerpenguins.load_penguins()`` (344 rows, 333 complete; species, island

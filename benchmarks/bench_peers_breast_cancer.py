@@ -1,6 +1,6 @@
 """Protocol A for the generative peer imputers (GAIN, MIWAE, Sinkhorn OT).
 
-Protocol A (see ../shared/peers/README.md): ``load_breast_cancer().data``
+Protocol A (GAIN's published setting): ``load_breast_cancer().data``
 (569 x 30), min-max scaled per column; a cell is missing where
 ``np.random.default_rng(0).random(X.shape) < 0.2`` (3403 cells); RMSE on the
 missing cells. Each method runs at its paper / reference defaults with
@@ -28,9 +28,7 @@ import torch
 from sklearn.datasets import load_breast_cancer
 from threadpoolctl import threadpool_limits
 
-from revimpute.impute._gain import GAINImputer
-from revimpute.impute._miwae import MIWAEImputer
-from revimpute.impute._sinkhorn import SinkhornImputer
+from revimpute.impute import GAINImputer, MIWAEImputer, SinkhornImputer
 
 METHODS = {
     "gain": GAINImputer,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -10,22 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from revimpute.bench import load_table, minmax_scale
-from revimpute.bench.harness import (
-    CROSSCHECK_CASE,
-    HARNESS_MECHANISMS,
-    QUICK_DATASETS,
-    QUICK_METHODS,
-    BenchConfig,
-    BenchResults,
-    Case,
-    RunRecord,
-    block_mask,
-    make_mask,
-    prepare_case,
-    quick_config,
-    run_benchmark,
-)
-from revimpute.bench.report import cell_ranks, markdown_report, mean_ranks, summarise
+from revimpute.bench.cases import CROSSCHECK_CASE, HARNESS_MECHANISMS, Case, block_mask, make_mask, prepare_case
+from revimpute.bench.config import QUICK_DATASETS, QUICK_METHODS, BenchConfig, quick_config
+from revimpute.bench.metrics import mae_missing, rmse_missing
+from revimpute.bench.report import markdown_report, write_outputs
+from revimpute.bench.results import BenchResults, RunRecord
+from revimpute.bench.runner import run_benchmark
+from revimpute.bench.summary import cell_ranks, mean_ranks, summarise
+from revimpute.bench.worker import Outcome, seeded_imputer
 from revimpute.cli import app
 from revimpute.exceptions import RevimputeError
 
@@ -34,7 +27,10 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory):
-    """`revimpute bench --quick` once for the module: its folder and parsed results."""
+    """`revimpute bench --quick` once for the module: its folder and parsed results.
+
+    It takes seconds (worker start-up, network training): every test that uses it is marked slow.
+    """
     out = tmp_path_factory.mktemp("bench") / "quick"
     result = runner.invoke(app, ["bench", "--quick", "--quiet", "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -42,6 +38,7 @@ def quick_run(tmp_path_factory):
 
 
 # --------------------------------------------------------------------------- the quick run
+@pytest.mark.slow
 def test_quick_writes_every_output(quick_run):
     out, _results, output = quick_run
     for name in ("results.json", "results.csv", "summary.csv", "ranks.csv", "report.md"):
@@ -52,6 +49,7 @@ def test_quick_writes_every_output(quick_run):
     assert "mean rank across cells" in output
 
 
+@pytest.mark.slow
 def test_quick_runs_every_method_on_every_case(quick_run):
     _out, results, _ = quick_run
     frame = results.frame()
@@ -64,6 +62,7 @@ def test_quick_runs_every_method_on_every_case(quick_run):
     assert len(frame) == len(QUICK_DATASETS) * len(QUICK_METHODS)
 
 
+@pytest.mark.slow
 def test_quick_scores_are_sane_and_observed_cells_untouched(quick_run):
     _out, results, _ = quick_run
     frame = results.frame()
@@ -78,12 +77,13 @@ def test_quick_scores_are_sane_and_observed_cells_untouched(quick_run):
     for dataset in QUICK_DATASETS:
         assert rmse[(dataset, "knn")] < rmse[(dataset, "mean")]
         assert rmse[(dataset, "iterative")] < rmse[(dataset, "mean")]
-    # Shared network: one fit timed into both, reverse at least as long as the pass.
+    # Shared network: one fit timed into both; the reverse search costs more than the one pass.
     seconds = frame.set_index(["dataset", "method"])["seconds"]
     for dataset in QUICK_DATASETS:
-        assert seconds[(dataset, "reverse")] >= seconds[(dataset, "autoencoder")] * 0.5
+        assert seconds[(dataset, "reverse")] > seconds[(dataset, "autoencoder")]
 
 
+@pytest.mark.slow
 def test_quick_cases_record_the_truth_of_each_mask(quick_run):
     _out, results, _ = quick_run
     assert len(results.cases) == 2
@@ -96,6 +96,7 @@ def test_quick_cases_record_the_truth_of_each_mask(quick_run):
     assert env["torch"] and env["scikit-learn"] and env["threads_per_case"] == 1
 
 
+@pytest.mark.slow
 def test_quick_ranks_are_consistent(quick_run):
     out, results, _ = quick_run
     summary = summarise(results)
@@ -118,6 +119,7 @@ def test_quick_ranks_are_consistent(quick_run):
     assert "revimpute bench --quick" in report
 
 
+@pytest.mark.slow
 def test_resume_skips_runs_already_recorded(quick_run):
     _out, results, _ = quick_run
     seen: list[RunRecord] = []
@@ -223,7 +225,31 @@ def test_two_cells_average_into_mean_ranks():
     assert (table.loc["a", "completed"], table.loc["b", "completed"], table.loc["b", "cells"]) == (2, 1, 2)
 
 
+def test_outputs_and_figures_from_records(tmp_path):
+    records = [
+        dataclasses.replace(
+            _record(method, seed, rmse=base + 0.01 * seed, downstream=0.9 - base, dataset=dataset, seconds=base),
+            mechanism=mechanism,
+        )
+        for dataset in ("d", "e") for mechanism in ("mcar", "mar") for method, base in (("a", 0.1), ("b", 0.2))
+        for seed in (0, 1)
+    ]
+    results = BenchResults({"methods": ["a", "b"], "datasets": ["d", "e"]}, {}, "cmd", [], records)
+    written = write_outputs(results, tmp_path / "out")
+    names = {path.name for path in written}
+    assert {"results.json", "results.csv", "summary.csv", "ranks.csv", "report.md"} <= names
+    figures = sorted(name for name in names if name.endswith(".png"))
+    assert figures == ["accuracy_vs_time.png", "rmse_by_dataset.png", "rmse_vs_rate.png"]
+    for name in figures:
+        data = (tmp_path / "out" / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000, name
+    ranks = pd.read_csv(tmp_path / "out" / "ranks.csv", index_col="method")
+    assert ranks.loc["a", "rmse"] == 1.0 and ranks.loc["b", "rmse"] == 2.0
+    assert BenchResults.load(tmp_path / "out").records == records
+
+
 # --------------------------------------------------------------------------- timeouts and the CLI
+@pytest.mark.slow
 def test_timeout_then_next_method_runs_and_rerun_replaces_kept_runs(quick_run):
     """On top of the quick results: MissForest over a tiny budget, and "mean" run again."""
     _out, quick, _ = quick_run
@@ -244,6 +270,58 @@ def test_timeout_then_next_method_runs_and_rerun_replaces_kept_runs(quick_run):
     wine = cell_ranks(summary, "rmse").loc[("wine", "mcar", 0.2)]
     assert wine["missforest"] == len(QUICK_METHODS) + 1  # unfinished: last of the nine
     assert set(cell_ranks(summary, "rmse").loc[("iris", "mcar", 0.2)].dropna().index) == set(QUICK_METHODS)
+
+
+class InProcessWorker:
+    """Stands in for the worker process: runs each method here, untimed (the runner's bookkeeping only)."""
+
+    jobs: list = []
+
+    def run(self, job, budget):
+        InProcessWorker.jobs.append(list(job["methods"]))
+        outcomes = []
+        for name in job["methods"]:
+            imputer = seeded_imputer(name, job["params"].get(name, {}), job["seed"])
+            outcomes.append(Outcome(name, "ok", np.asarray(imputer.fit_transform(job["X"]), dtype=float), 0.01))
+        return outcomes
+
+    def stop(self):
+        pass
+
+
+def test_runner_scores_each_method_on_each_case_and_resumes(monkeypatch):
+    import revimpute.bench.runner as runner_module
+
+    monkeypatch.setattr(runner_module, "Worker", InProcessWorker)
+    InProcessWorker.jobs = []
+    config = BenchConfig(datasets=["iris"], methods=["mean", "knn"], mechanisms=["mcar"], rates=[0.2], seeds=[0, 1])
+    seen = []
+    results = run_benchmark(config, command="here", on_record=seen.append)
+    assert [(r.seed, r.method) for r in results.records] == [(0, "mean"), (0, "knn"), (1, "mean"), (1, "knn")]
+    assert seen == results.records and results.command == "here" and len(results.cases) == 2
+    for record in results.records:  # scored against the truth of its case
+        data = prepare_case(Case("iris", "mcar", 0.2, record.seed))
+        filled = seeded_imputer(record.method, {}, record.seed).fit_transform(data.holed)
+        assert record.status == "ok" and record.observed_max_change == 0.0
+        assert record.rmse == rmse_missing(data.truth, filled, data.mask)
+        assert record.mae == mae_missing(data.truth, filled, data.mask)
+    assert results.records[0].rmse != results.records[2].rmse  # seeds give other masks
+    # resume: nothing left to run; --rerun knn: knn only, replacing its kept runs
+    InProcessWorker.jobs = []
+    again = run_benchmark(config, previous=results)
+    assert InProcessWorker.jobs == [] and again.records == results.records
+    rerun = run_benchmark(config, previous=results, rerun=["knn"])
+    assert InProcessWorker.jobs == [["knn"], ["knn"]]
+    assert [(r.seed, r.method) for r in rerun.records] == [(0, "mean"), (1, "mean"), (0, "knn"), (1, "knn")]
+    assert rerun.environment["earlier_runs"][0]["command"] == "here"
+
+
+def test_seeded_imputer_seeds_every_nested_random_state():
+    imputer = seeded_imputer("missforest", {"max_iter": 3}, 11)
+    params = imputer.get_params(deep=True)
+    seeds = {k: v for k, v in params.items() if k == "random_state" or k.endswith("__random_state")}
+    assert len(seeds) >= 2 and set(seeds.values()) == {11}  # the iterative imputer and its trees
+    assert params["estimator__max_iter"] == 3
 
 
 def test_shared_network_pass_equals_the_registered_autoencoder():
@@ -273,6 +351,7 @@ def test_cli_input_errors_exit_2_with_one_line(tmp_path, args, message):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_results_json_round_trips(quick_run):
     out, results, _ = quick_run
     data = json.loads((out / "results.json").read_text())

@@ -148,6 +148,7 @@ def _split(name, n_train):
     return X[tr], y[tr], X[te], y[te], data.task
 
 
+@pytest.mark.slow
 def test_downstream_classification_rewards_good_imputation():
     X_tr, y_tr, X_te, y_te, task = _split("digits", 1200)
     perfect = downstream_score(X_tr, y_tr, X_te, y_te, task, 0)

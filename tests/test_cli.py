@@ -126,6 +126,17 @@ def test_methods_lists_registry():
         assert name in result.output
 
 
+def test_python_dash_m_revimpute_is_the_command_line():
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "revimpute", "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Usage: revimpute" in done.stdout
+    assert all(command in done.stdout for command in ("impute", "fit", "scan", "bench", "methods"))
+
+
+@pytest.mark.slow
 def test_impute_streaming_equals_in_memory(holes_csv, tmp_path):
     path, _ = holes_csv
     model = tmp_path / "model"
@@ -169,6 +180,7 @@ def test_gzip_csv_output_round_trips(holes_csv, tmp_path):
     assert read_table(out).shape == df.shape
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
 def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
     rng = np.random.default_rng(0)
@@ -210,6 +222,7 @@ def test_impute_keeps_column_types_of_a_mixed_table(tmp_path, suffix):
         assert not repaired.isna().any().any()
 
 
+@pytest.mark.slow
 def test_jobs_side_by_side(holes_csv, tmp_path):
     import torch
 

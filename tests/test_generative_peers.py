@@ -55,7 +55,7 @@ def with_holes(X: np.ndarray, missing: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def correlated():
-    """Strongly correlated data, its holes, and each method's completion of it."""
+    """Strongly correlated data, its holes, and each method's completion of it (seconds: tests using it are slow)."""
     X, missing = low_rank_data(300, 8, seed=42)
     X_missing = with_holes(X, missing)
     filled = {name: FAST[name]().fit_transform(X_missing) for name in METHODS}
@@ -69,6 +69,7 @@ def rmse(X_true: np.ndarray, X_filled: np.ndarray, missing: np.ndarray) -> float
 # -- what every method must do ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", METHODS)
 def test_fit_transform_keeps_observed_cells_and_fills_all(correlated, name):
     X, missing, X_missing, filled = correlated
@@ -83,6 +84,7 @@ def test_fit_transform_keeps_observed_cells_and_fills_all(correlated, name):
         assert np.unique(X_filled[missing[:, col], col]).size > 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", METHODS)
 def test_beats_column_mean_on_correlated_data(correlated, name):
     X, missing, X_missing, filled = correlated

@@ -123,17 +123,71 @@ def test_categorical_cells_are_learned_not_guessed(mixed_case):
         assert accuracy > majority + 0.1, (column, accuracy, majority)
 
 
-def test_confidence_is_a_probability_of_each_imputed_choice(mixed_case):
-    _, holed, _, imputer = mixed_case
+def test_confidence_is_higher_where_the_imputed_choice_is_right(mixed_case):
+    full, holed, _, imputer = mixed_case
     out, confidence = imputer.impute_with_confidence(holed)
     assert out.equals(imputer.transform(holed))
+    right, sure = [], []
     for column in ("group", "colour", "heavy"):
         imputed = holed[column].isna().to_numpy()
         values = confidence[column].to_numpy()
         assert np.isnan(values[~imputed]).all()
-        assert ((values[imputed] >= 0.5 if column == "heavy" else values[imputed] > 1 / 3)
-                & (values[imputed] <= 1.0)).all()
+        assert ((values[imputed] > 0) & (values[imputed] <= 1.0)).all()
+        assert len(np.unique(values[imputed])) > imputed.sum() // 2  # one probability per cell, not a constant
+        right.append((out[column] == full[column]).to_numpy()[imputed])
+        sure.append(values[imputed])
+    right, sure = np.concatenate(right), np.concatenate(sure)
+    assert 0 < right.mean() < 1
+    assert sure[right].mean() > sure[~right].mean() + 0.03, (sure[right].mean(), sure[~right].mean())
     assert confidence["size"].isna().all()
+
+
+def test_decoding_chooses_the_most_probable_value_and_reports_its_probability():
+    full = mixed_table()
+    holed, _ = punch_holes(full)
+    encoder = TableEncoder().fit(holed)
+    encoded = encoder.encode(holed)
+    (g0, g1), _ = encoder.layout_.groups  # "group": three categories
+    b = int(encoder.layout_.boolean_units[0])  # "heavy"
+    rng = np.random.default_rng(5)
+    n = len(holed)
+    probs = rng.dirichlet(np.ones(g1 - g0), size=n).astype(np.float32)
+    p = rng.random(n).astype(np.float32)
+    filled = encoded.values.copy()
+    filled[:, g0:g1] = np.where(encoded.missing[:, g0:g1], probs, filled[:, g0:g1])
+    filled[:, b] = np.where(encoded.missing[:, b], p, filled[:, b])
+    out, confidence = encoder.decode(holed, filled, encoded.cell_missing)
+    # which category each unit stands for, read off the observed cells
+    seen = holed["group"].notna().to_numpy()
+    names = dict(zip(encoded.values[seen, g0:g1].argmax(axis=1).tolist(), holed["group"][seen]))
+    gone = ~seen
+    assert out["group"][gone].tolist() == [names[k] for k in probs[gone].argmax(axis=1)]
+    np.testing.assert_allclose(confidence["group"][gone], probs[gone].max(axis=1), rtol=1e-6)
+    gone = holed["heavy"].isna().to_numpy()
+    assert (out["heavy"][gone].to_numpy() == (p[gone] >= 0.5)).all()
+    np.testing.assert_allclose(confidence["heavy"][gone], np.maximum(p, 1 - p)[gone], rtol=1e-6)
+    assert confidence.loc[~gone, "heavy"].isna().all() and confidence["size"].isna().all()
+
+
+def test_a_category_dtype_gets_one_of_its_own_categories_with_that_ones_probability():
+    full = mixed_table()
+    holed, _ = punch_holes(full)
+    encoder = TableEncoder().fit(holed)  # "colour": units for red and blue (green never seen)
+    narrower = holed.copy()
+    narrower["colour"] = narrower["colour"].cat.remove_categories(["blue"])  # blue cells become gaps
+    encoded = encoder.encode(narrower)
+    _, (c0, c1) = encoder.layout_.groups
+    seen = holed["colour"].notna().to_numpy()
+    red = int(encoded.values[(holed["colour"] == "red").to_numpy(), c0:c1].argmax(axis=1)[0])
+    filled = encoded.values.copy()
+    unit_probs = np.full(c1 - c0, 0.8, np.float32)
+    unit_probs[red] = 0.2  # the network prefers blue, which the column cannot hold
+    filled[:, c0:c1] = np.where(encoded.missing[:, c0:c1], unit_probs, filled[:, c0:c1])
+    out, confidence = encoder.decode(narrower, filled, encoded.cell_missing)
+    gone = narrower["colour"].isna().to_numpy()
+    assert gone.sum() > (~seen).sum()  # the former blue cells are imputed too
+    assert (out["colour"][gone] == "red").all()
+    np.testing.assert_allclose(confidence["colour"][gone], 0.2)
 
 
 def test_mixed_rows_are_batch_invariant(mixed_case):

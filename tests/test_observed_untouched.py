@@ -329,6 +329,7 @@ def test_usage_errors_and_column_mismatches_are_one_line(tmp_path, capsys):
     _one_line_error(result)
 
 
+@pytest.mark.slow
 def test_sigterm_leaves_no_partial_output(tmp_path):
     rng = np.random.default_rng(0)
     frame = pd.DataFrame(rng.normal(size=(3000, 8)), columns=list("abcdefgh"))

@@ -29,7 +29,13 @@ def test_registry_lists_the_promised_methods():
             "missforest", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
 
 
-@pytest.mark.parametrize("name", available_imputers())
+#: Registry methods whose fit here takes seconds.
+SLOW = {"gain", "sinkhorn"}
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.slow) if n in SLOW else n for n in available_imputers()]
+)
 def test_each_imputer_fills_dataframe_and_keeps_observed(name):
     X = low_rank_data(n=150, d=5)
     Xh, mask = with_holes(X, rate=0.2)

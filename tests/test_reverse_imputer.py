@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import torch
@@ -213,10 +214,15 @@ def test_reverse_report_counts_rows(fitted, holed):
 
 
 def test_verbose_progress_goes_to_stderr(holed, capsys):
-    _, Xh, _ = holed
+    _, Xh, mask = holed
     ReverseImputer(**{**FAST, "max_epochs": 3, "verbose": True}).fit(Xh).transform(Xh[:20])
     captured = capsys.readouterr()
     assert captured.out == ""
+    rows = int(mask[:20].any(axis=1).sum())
+    assert re.search(r"^training\b.*\b[1-3]/3 epochs", captured.err, re.MULTILINE), captured.err
+    assert re.search(rf"^reverse training\b.*\b{rows}/{rows} rows", captured.err, re.MULTILINE), captured.err
+    ReverseImputer(**{**FAST, "max_epochs": 3}).fit(Xh).transform(Xh[:20])
+    assert capsys.readouterr() == ("", "")  # silent unless asked
 
 
 def test_ensemble_averages_its_networks_and_survives_save_load(holed, tmp_path):
@@ -258,3 +264,68 @@ def test_automatic_patience_follows_table_size(n_rows, patience):
     # small tables hold out few rows, so their held-out loss is noisy: they get a long patience
     assert ReverseImputer().training_config(4, n_rows).patience == patience
     assert ReverseImputer(patience=7).training_config(4, n_rows).patience == 7
+
+
+# --------------------------------------------------------------------------- clip
+def _beyond_the_observed_range():
+    """Five copies of one factor; the last column is hidden where the factor is largest, so a
+    model that follows the other columns puts those cells above the column's observed maximum."""
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=300)
+    X = np.column_stack([t + 0.05 * rng.normal(size=300) for _ in range(4)] + [t])
+    top = t > np.quantile(t, 0.85)
+    Xh = X.copy()
+    Xh[top, 4] = np.nan
+    return Xh, top
+
+
+@pytest.mark.parametrize("estimate", ["mean", "mode", "pass"])
+def test_clip_keeps_imputed_values_inside_the_observed_range(estimate):
+    Xh, top = _beyond_the_observed_range()
+    low, high = np.nanmin(Xh[:, 4]), np.nanmax(Xh[:, 4])
+    clipped = ReverseImputer(**FAST, estimate=estimate, random_state=0).fit(Xh)
+    free = ReverseImputer(**FAST, estimate=estimate, clip=False, random_state=0).fit(Xh)
+    for out in (clipped.transform(Xh), clipped.impute_pass(Xh)):
+        assert ((out[top, 4] >= low) & (out[top, 4] <= high)).all()
+        assert (out[top, 4] == high).any()  # the cells that would go beyond stop exactly at the limit
+    for out in (free.transform(Xh), free.impute_pass(Xh)):
+        assert (out[top, 4] > high).mean() > 0.5  # without clip the model's own values come back
+        assert np.array_equal(out[~top], Xh[~top])
+
+
+# --------------------------------------------------------------------------- device
+def test_device_auto_without_cuda_runs_on_the_cpu_silently(holed, capsys, monkeypatch):
+    _, Xh, _ = holed
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    cpu = ReverseImputer(**FAST, device="cpu").fit(Xh)
+    auto = ReverseImputer(**FAST, device="auto").fit(Xh)
+    assert np.array_equal(cpu.transform(Xh), auto.transform(Xh))
+    assert next(auto.models_[0].parameters()).device.type == "cpu"
+    assert capsys.readouterr().err == ""
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_device_auto_and_cuda_use_the_gpu_when_there_is_one(holed, device):
+    X, Xh, mask = holed
+    imputer = ReverseImputer(**FAST, device=device).fit(Xh)
+    out = imputer.transform(Xh)
+    assert np.array_equal(out[~mask], Xh[~mask]) and np.isfinite(out).all()
+    cpu_error = np.sqrt(np.mean((ReverseImputer(**FAST).fit(Xh).transform(Xh)[mask] - X[mask]) ** 2))
+    gpu_error = np.sqrt(np.mean((out[mask] - X[mask]) ** 2))
+    assert gpu_error < 1.5 * cpu_error  # the same method, other kernels: close, not bitwise
+
+
+def test_device_cuda_without_cuda_says_so_and_runs_on_the_cpu(holed, capsys, monkeypatch):
+    _, Xh, _ = holed
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    expected = ReverseImputer(**FAST).fit(Xh).transform(Xh)
+    capsys.readouterr()
+    out = ReverseImputer(**FAST, device="cuda").fit(Xh).transform(Xh)
+    assert np.array_equal(out, expected)
+    assert "CUDA is not available; running on the CPU" in capsys.readouterr().err
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(ValueError, match="device"):
+        ReverseImputer(**FAST, device="tpu").fit(low_rank_data(n=20, d=3))

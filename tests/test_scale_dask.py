@@ -68,7 +68,10 @@ def fitted(table) -> ReverseImputer:
 
 @pytest.fixture(scope="module")
 def client():
-    """A LocalCluster of 2 worker processes (1 thread each) on 127.0.0.1."""
+    """A LocalCluster of 2 worker processes (1 thread each) on 127.0.0.1.
+
+    Starting it and warming its workers takes seconds: every test that uses it is marked slow.
+    """
     client = connect("local:2")
     try:
         yield client
@@ -78,6 +81,7 @@ def client():
         assert cluster.status.name == "closed"  # the client owns and stops its cluster
 
 
+@pytest.mark.slow
 def test_local_cluster_is_two_single_thread_processes_on_loopback(client):
     workers = client.scheduler_info()["workers"]
     assert len(workers) == 2
@@ -93,6 +97,7 @@ def test_local_cluster_is_two_single_thread_processes_on_loopback(client):
     assert set(worker_values.values()) == {parent}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("npartitions", [1, 3, 7])
 def test_impute_dask_is_bitwise_single_process(client, table, fitted, npartitions):
     # reference in this process with 2 torch threads; the workers run 1 thread
@@ -112,6 +117,7 @@ def test_impute_dask_is_bitwise_single_process(client, table, fitted, npartition
     assert not computed.isna().any().any()
 
 
+@pytest.mark.slow
 def test_impute_dask_shuffled_partitions_and_empty_partition(client, table, fitted):
     shuffled = table.sample(frac=1.0, random_state=3)
     ddf = dd.from_pandas(shuffled.reset_index(drop=True), npartitions=4)
@@ -129,6 +135,7 @@ def test_impute_dask_without_distributed_client_uses_delayed(monkeypatch, table,
     pd.testing.assert_frame_equal(computed, fitted.transform(table), check_exact=True)
 
 
+@pytest.mark.slow
 def test_impute_dask_keeps_indicator_columns(client, table):
     imputer = ReverseImputer(hidden_sizes=(16,), latent_size=3, max_epochs=3, reverse_steps=5,
                              add_indicator=True).fit(table)
@@ -137,11 +144,13 @@ def test_impute_dask_keeps_indicator_columns(client, table):
     assert computed.columns[-1].startswith("missingindicator_")
 
 
+@pytest.mark.slow
 def test_impute_dask_needs_a_fitted_imputer(client, table):
     with pytest.raises(RevimputeError, match="fitted imputer"):
         impute_dask(dd.from_pandas(table, npartitions=2), ReverseImputer())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix_in", [".csv", ".parquet"])
 def test_impute_file_dask_writes_what_impute_file_writes(client, tmp_path, table, fitted, suffix_in):
     source = tmp_path / f"in{suffix_in}"
@@ -168,6 +177,7 @@ def test_impute_file_dask_writes_what_impute_file_writes(client, tmp_path, table
     assert in_memory(source)["gappy_int"].dtype == gappy
 
 
+@pytest.mark.slow
 def test_impute_file_dask_types_columns_as_in_memory(client, tmp_path, table):
     # Int64 (whole numbers with gaps), boolean (True/False text with blanks) and datetime
     # (ISO dates) columns: 4 columns, as above
@@ -199,6 +209,7 @@ def test_impute_file_dask_types_columns_as_in_memory(client, tmp_path, table):
     assert set(flags) == {" true", "FALSE ", "True", "False"}
 
 
+@pytest.mark.slow
 def test_impute_file_dask_booleans_with_gaps_match_streaming(client, tmp_path, table):
     # 4 columns, like the other tables here: 5 would give the network a 10-wide first
     # layer, whose input-gradient GEMM is not row-position invariant in MKL (core issue)
@@ -218,6 +229,7 @@ def test_impute_file_dask_booleans_with_gaps_match_streaming(client, tmp_path, t
     assert_written(tmp_path / "dask.csv", imputer.transform(whole))
 
 
+@pytest.mark.slow
 def test_impute_file_dask_fits_an_unfitted_imputer(client, tmp_path, table):
     source = tmp_path / "in.csv"
     table.to_csv(source, index=False)
@@ -228,6 +240,7 @@ def test_impute_file_dask_fits_an_unfitted_imputer(client, tmp_path, table):
     assert_written(tmp_path / "out.csv", imputer.transform(in_memory(source)))
 
 
+@pytest.mark.slow
 def test_impute_file_dask_failure_leaves_no_output(client, tmp_path, table, fitted):
     frame = table.astype({"a": object})
     frame.loc[650, "a"] = "n/a?"
@@ -264,6 +277,7 @@ def test_connect_fails_fast_when_no_scheduler_listens():
     assert time.perf_counter() - begin < 15
 
 
+@pytest.mark.slow
 def test_connect_to_a_running_scheduler_by_address(client):
     second = connect(client.scheduler.address, timeout=5.0)
     try:

@@ -244,7 +244,7 @@ def assert_written(path: Path, expected: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize("kind_in", ["csv", "parquet"])
 @pytest.mark.parametrize("suffix_out", [".csv", ".parquet"])
-@pytest.mark.parametrize("chunk_rows", [13, 128, 5000])
+@pytest.mark.parametrize("chunk_rows", [pytest.param(13, marks=pytest.mark.slow), 128, 5000])
 def test_streamed_output_equals_in_memory_transform(
     tmp_path, files, fitted, kind_in, suffix_out, chunk_rows
 ):
@@ -415,7 +415,7 @@ def test_csv_column_kinds_are_typed_as_in_memory(kinds, chunk_rows):
     pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
 
 
-@pytest.mark.parametrize("chunk_rows", [7, 1000])
+@pytest.mark.parametrize("chunk_rows", [pytest.param(7, marks=pytest.mark.slow), 1000])
 def test_streamed_column_kinds_are_written_as_in_memory(tmp_path, kinds, chunk_rows):
     path, model = kinds
     source = in_memory(path)

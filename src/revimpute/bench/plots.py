@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from revimpute.bench.report import CELL, mean_ranks
+from revimpute.bench.summary import CELL, mean_ranks
 
 __all__ = ["plot_accuracy_vs_time", "plot_rmse_by_dataset", "plot_rmse_vs_rate", "write_plots"]
 
@@ -42,7 +42,7 @@ def plot_rmse_vs_rate(summary: pd.DataFrame, path: str | os.PathLike) -> Path:
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`revimpute.bench.report.summarise`.
+        From :func:`revimpute.bench.summary.summarise`.
     path : path
         Where to write the PNG.
 
@@ -89,7 +89,7 @@ def plot_accuracy_vs_time(summary: pd.DataFrame, path: str | os.PathLike) -> Pat
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`revimpute.bench.report.summarise`.
+        From :func:`revimpute.bench.summary.summarise`.
     path : path
         Where to write the PNG.
 
@@ -132,7 +132,7 @@ def plot_rmse_by_dataset(summary: pd.DataFrame, path: str | os.PathLike) -> Path
     Parameters
     ----------
     summary : pandas.DataFrame
-        From :func:`revimpute.bench.report.summarise`.
+        From :func:`revimpute.bench.summary.summarise`.
     path : path
         Where to write the PNG.
 

@@ -1,6 +1,6 @@
 """Two ways to spend more search on the MNIST pair of networks, on validation images (not the test set).
 
-    OMP_NUM_THREADS=2 python benchmarks/mnist_search_variants.py [--rows 2000] [--bands middle top]
+    OMP_NUM_THREADS=2 python benchmarks/explorations/mnist_search_variants.py [--rows 2000] [--bands middle top]
 
 Uses the cached networks of `revimpute demo mnist` and `train[50000:50000+rows]` (the networks were
 trained on these images too, with other masks), with `MNIST_REVERSE_PARAMS`. Each line prints

@@ -1,6 +1,6 @@
 """Choose the reverse-search settings of the MNIST network on validation images, not the test set.
 
-    OMP_NUM_THREADS=1 python benchmarks/mnist_tune_reverse.py [--bands top middle] [--rows 2000]
+    OMP_NUM_THREADS=1 python benchmarks/explorations/mnist_tune_reverse.py [--bands top middle] [--rows 2000]
 
 Uses the cached networks of `revimpute demo mnist` (every network, their results averaged as the
 experiment does) and 2,000 images of MNIST's validation part

@@ -14,8 +14,8 @@ k/256 exactly):
 
     python -c "import numpy as np; from revimpute.bench.mnist import load_mnist; d = load_mnist(); \
         np.savez_compressed('out/mnist_u8.npz', train=np.round(d.train * 256).astype(np.uint8))"
-    PLAN=conv,base,conv64 NVAL=5000 python benchmarks/mnist_architectures_gpu.py            # run 1
-    PLAN=base,ens,long BANDS=middle,top NVAL=5000 python benchmarks/mnist_architectures_gpu.py  # run 2
+    PLAN=conv,base,conv64 NVAL=5000 python benchmarks/explorations/mnist_architectures_gpu.py            # run 1
+    PLAN=base,ens,long BANDS=middle,top NVAL=5000 python benchmarks/explorations/mnist_architectures_gpu.py  # run 2
 
 (`run` with carry=["out"]; H200, torch 2.11+cu130; output in docs/results/mnist_architectures_gpu.txt.)
 """

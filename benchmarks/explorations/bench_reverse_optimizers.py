@@ -22,7 +22,7 @@ and clipping to the observed range:
 
 Seconds are wall time of the search + clean-up (the start pass included), on the threads given.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_reverse_optimizers.py
+    OMP_NUM_THREADS=1 python benchmarks/explorations/bench_reverse_optimizers.py
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ case, 3 observed body masses set to 10^6. One network per fit (``n_models=1``) t
 Prints, per case, seed and scaling: RMSE on the hidden numeric cells (each column min-max scaled by the
 complete table's range) and accuracy on the hidden categorical cells.
 
-    OMP_NUM_THREADS=1 python benchmarks/bench_robust_scaling.py
-    OMP_NUM_THREADS=1 python benchmarks/bench_robust_scaling.py --grid   # clean benchmark tables too
+    OMP_NUM_THREADS=1 python benchmarks/explorations/bench_robust_scaling.py
+    OMP_NUM_THREADS=1 python benchmarks/explorations/bench_robust_scaling.py --grid   # clean benchmark tables too
 
 ``--grid`` also compares the two scalings, with the default ensemble, on clean benchmark tables
 (wine, glass, crabs, cpus; MCAR and MNAR self-masking at 30%; seeds 0-2; the cases of
@@ -28,7 +28,7 @@ CATEGORICAL = ["species", "island", "sex"]
 
 
 def grid() -> None:
-    from revimpute.bench.harness import Case, prepare_case
+    from revimpute.bench.cases import Case, prepare_case
 
     print("\n| table | mechanism | standard | robust |\n|---|---|---|---|")
     for dataset in ("wine", "glass", "crabs", "cpus"):
