@@ -1,4 +1,4 @@
-"""``revimpute bench``: every imputer on real tables under simulated missingness (revimpute.bench.harness)."""
+"""``revimpute bench``: every imputer on real tables under simulated missingness (revimpute.bench.runner)."""
 
 from __future__ import annotations
 
@@ -42,8 +42,11 @@ def bench(
     """Compare every imputer: remove cells by a mechanism, impute, score against the truth."""
     import shlex
 
-    from revimpute.bench.harness import BenchConfig, BenchResults, quick_config, run_benchmark
-    from revimpute.bench.report import mean_ranks, summarise, write_outputs
+    from revimpute.bench.config import BenchConfig, quick_config
+    from revimpute.bench.report import write_outputs
+    from revimpute.bench.results import BenchResults
+    from revimpute.bench.runner import run_benchmark
+    from revimpute.bench.summary import mean_ranks, summarise
 
     config = quick_config() if quick else BenchConfig()
     given = {
