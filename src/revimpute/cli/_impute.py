@@ -75,7 +75,6 @@ def fit(
     check_save_target(model)
     imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
                              device=device)
-    imputer._validate_params()  # a bad option fails before the file is read
     table = read_clean(data, detect, token, never)
     if not quiet:
         print_treated_as_missing(table)
