@@ -123,7 +123,7 @@ CASES = [
     Case("unknown policy", ["impute", "{in}", "-o", "{out}", "--detect", "bogus"], "--detect"),
     Case("unknown option", ["impute", "{in}", "-o", "{out}", "--bogus"], "--bogus"),
     Case("missing output", ["impute", "{in}"], "--output"),
-    Case("max epochs zero", ["fit", "{in}", "--model", "{tmp}/m", "--max-epochs", "0"], "max_epochs"),
+    Case("max epochs zero", ["fit", "{in}", "--model", "{tmp}/m", "--max-epochs", "0"], "--max-epochs"),
     Case("model over a file", ["fit", "{in}", "--model", "{in}"], "not a model folder"),
     Case("no model folder", ["impute", "{in}", "-o", "{out}", "--model", "{tmp}/nothing"], "no such model"),
     Case("corrupt model.json", ["impute", "{in}", "-o", "{out}", "--model", "{model}"], "corrupt",

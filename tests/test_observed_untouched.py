@@ -272,7 +272,7 @@ def test_a_tampered_model_description_is_a_model_file_error(tmp_path, change, ne
 
 
 @pytest.mark.parametrize("args, needle", [
-    (["fit", "{csv}", "--model", "{tmp}/m", "--max-epochs", "0"], "max_epochs"),
+    (["fit", "{csv}", "--model", "{tmp}/m", "--max-epochs", "0"], "--max-epochs"),
     (["impute", "{csv}", "-o", "{tmp}/o.csv", "--jobs", "-7"], "--jobs"),
     (["impute", "{csv}", "-o", "{tmp}/o.csv", "--jobs", "0"], "--jobs"),
     (["impute", "{csv}", "-o", "{csv}"], "replace the input"),

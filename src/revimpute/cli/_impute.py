@@ -72,6 +72,8 @@ def fit(
 
     check_jobs(jobs)
     check_device(device)
+    if max_epochs < 1:
+        raise fail(f"--max-epochs must be a positive number of epochs (got {max_epochs})")
     check_save_target(model)
     imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
                              device=device)
