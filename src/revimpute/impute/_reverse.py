@@ -3,7 +3,6 @@ optimised against the frozen network (reverse training)."""
 
 from __future__ import annotations
 
-import copy
 import numbers
 import threading
 import warnings
@@ -24,10 +23,13 @@ from revimpute.exceptions import InputDataError
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
+from revimpute.nn.budget import automatic_training
+from revimpute.nn.ensemble import train_ensemble
 from revimpute.nn.parallel import check_stop, map_networks
+from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
-from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
-from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
+from revimpute.reverse import ReverseConfig, one_pass
+from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport, reverse_impute_ensemble
 
 
 def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
@@ -68,6 +70,21 @@ def ensemble_mean(arrays: list[np.ndarray]) -> np.ndarray:
     if len(arrays) == 1:
         return arrays[0]
     return (np.sum([a.astype(np.float64) for a in arrays], axis=0) / len(arrays)).astype(np.float32)
+
+
+def _train_stacked(
+    units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None, config: TrainingConfig,
+    seeds: list[int], device: torch.device, tick: Any,
+) -> list[tuple[torch.nn.Module, float, TrainingHistory]]:
+    """Train one network per seed as one stacked model; each with its code radius."""
+
+    def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
+        tick(1, f"loss {train_loss:.4f} val {val_loss:.4f}")
+
+    pairs = train_ensemble(units, observed, config, seeds, progress=epoch_done, device=device, layout=layout)
+    tick(config.max_epochs - max(len(history.train_loss) for _, history in pairs))  # saved by early stopping
+    radii = [code_radius(model, units, observed, device=device) for model, _ in pairs]
+    return [(model.to("cpu"), radius, history) for (model, history), radius in zip(pairs, radii)]
 
 
 class ReverseImputer(BaseImputer):
@@ -350,31 +367,23 @@ class ReverseImputer(BaseImputer):
     def training_config(self, n_features: int, n_samples: int) -> TrainingConfig:
         """The :class:`TrainingConfig` these parameters give for a table of this size."""
         latent = self.latent_size or min(32, max(2, n_features))
-        batch_size = self.batch_size or int(np.clip(n_samples // 100, 128, 1024))
-        patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 200))
-        max_epochs, learning_rate = self.max_epochs, self.learning_rate
-        schedule, min_gain = "constant", 0.0
-        if self.batch_size is None and batch_size > 128:
-            # A large table (over 12,800 rows): a budget of about 3 million row
-            # passes, the step size scaled with the batch (linear rule from 128
-            # rows), decayed by a cosine over the budget; early stopping counts
-            # only relative gains of 0.1%.
-            n_train = max(1.0, n_samples * (1 - self.validation_fraction))
-            max_epochs = int(min(self.max_epochs, max(10, np.ceil(3_000_000 / n_train))))
-            learning_rate = self.learning_rate * batch_size / 128
-            schedule, min_gain = "cosine", 1e-3
+        if self.batch_size is None:  # the automatic budget (revimpute.nn.budget)
+            budget = automatic_training(
+                n_samples, self.validation_fraction, self.learning_rate, self.max_epochs, self.patience
+            )
+        else:
+            budget = {
+                "batch_size": self.batch_size, "learning_rate": self.learning_rate, "max_epochs": self.max_epochs,
+                "patience": self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 200)),
+                "lr_schedule": "constant", "min_relative_improvement": 0.0,
+            }
         return TrainingConfig(
             hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
             latent_size=int(latent),
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
             corruption_rate=self.corruption_rate,
             corruption=self.corruption,
             validation_fraction=self.validation_fraction,
-            patience=patience,
-            lr_schedule=schedule,
-            min_relative_improvement=min_gain,
+            **budget,
         )
 
     def reverse_config(self) -> ReverseConfig:
@@ -409,7 +418,10 @@ class ReverseImputer(BaseImputer):
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0])
         device = _resolve_device(self.device)
-        with progress_bar(self.verbose, "training", total=config.max_epochs * n_models, unit="epochs") as tick:
+        threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
+        stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
+        total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (config.max_epochs * n_models, "epochs")
+        with compute_threads(threads), progress_bar(self.verbose, "training", total=total, unit=unit) as tick:
 
             def train_one(train_seed: int, stop: threading.Event) -> tuple[torch.nn.Module, float, TrainingHistory]:
                 def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
@@ -423,7 +435,10 @@ class ReverseImputer(BaseImputer):
                 radius = code_radius(model, units, observed, device=device)
                 return model.to("cpu"), radius, history
 
-            trained = map_networks(train_one, train_seeds, self.n_jobs, device)
+            if stacked:
+                trained = _train_stacked(units, observed, layout, config, train_seeds, device, tick)
+            else:
+                trained = map_networks(train_one, train_seeds, self.n_jobs, device)
         self.models_ = [model for model, _, _ in trained]
         self.radii_ = [radius for _, radius, _ in trained]
         self.histories_ = [history for _, _, history in trained]
@@ -443,29 +458,20 @@ class ReverseImputer(BaseImputer):
     ) -> np.ndarray:
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
-        with progress_bar(self.verbose, "reverse training", total=n_rows * len(self.models_), unit="rows") as tick:
+        threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
+        with compute_threads(threads), progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows") as tick:
+            done = [0]
 
-            def search_one(
-                network: tuple[torch.nn.Module, float, int], stop: threading.Event
-            ) -> tuple[np.ndarray, ReverseReport]:
-                model, radius, seed = network
-                if device.type != "cpu":
-                    model = copy.deepcopy(model).to(device)
-                done = [0]
+            def advance(rows_done: int, _total: int) -> None:
+                tick(rows_done - done[0])
+                done[0] = rows_done
 
-                def advance(rows_done: int, _total: int) -> None:
-                    tick(rows_done - done[0])
-                    done[0] = rows_done
-                    check_stop(stop)
-
-                return reverse_impute(
-                    model, units, missing, self.reverse_config(), radius, seed,
-                    device=device, progress=advance, bounds=bounds, layout=layout,
-                )
-
-            results = map_networks(search_one, self._networks(), self.n_jobs, device)
-        self.reverse_report_ = _merge_reports([report for _, report in results])
-        return ensemble_mean([filled for filled, _ in results])
+            filled, reports = reverse_impute_ensemble(
+                self.models_, units, missing, self.reverse_config(), self.radii_, self._model_seeds(),
+                device=device, progress=advance, bounds=bounds, layout=layout,
+            )
+        self.reverse_report_ = _merge_reports(reports)
+        return ensemble_mean(filled)
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""
