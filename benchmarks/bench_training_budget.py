@@ -62,6 +62,27 @@ def cases(args) -> list[tuple[str, np.ndarray, np.ndarray]]:
     return out
 
 
+def search_sweep(setting: dict, params: dict, searches: list[dict], all_cases: list) -> None:
+    """Fit once per case, then search with every setting of ``searches``; one line per search setting."""
+    rmses = np.zeros((len(searches), len(all_cases)))
+    seconds = np.zeros(len(searches))
+    steps = np.zeros((len(searches), len(all_cases)))
+    for c, (_name, truth, mask) in enumerate(all_cases):
+        holed = np.where(mask, np.nan, truth)
+        imputer = BudgetImputer(**params).fit(holed)
+        for k, search in enumerate(searches):
+            imputer.set_params(**search)
+            start = time.perf_counter()
+            filled = imputer.transform(holed)
+            seconds[k] += time.perf_counter() - start
+            rmses[k, c] = float(np.sqrt(np.mean((filled[mask] - truth[mask]) ** 2)))
+            steps[k, c] = imputer.reverse_report_.steps_per_row
+    for k, search in enumerate(searches):
+        ratio = float(np.exp(np.mean(np.log(rmses[k] / rmses[0]))))
+        print(f"{json.dumps(setting)} search {json.dumps(search):50s} mean RMSE {rmses[k].mean():.5f}  "
+              f"vs first {ratio:.4f}  steps/row {steps[k].mean():5.1f}  transform {seconds[k]:6.1f} s", flush=True)
+
+
 def main() -> None:
     global CURRENT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -73,6 +94,9 @@ def main() -> None:
     parser.add_argument("--synthetic", nargs="*", default=[], choices=list(SYNTHETIC))
     parser.add_argument("--synthetic-seed", type=int, default=1)
     parser.add_argument("--per-case", action="store_true", help="print every case's RMSE")
+    parser.add_argument("--search", default=None,
+                        help="JSON list of search parameters (reverse_steps, reverse_patience, ...): each setting's "
+                             "networks are fitted once per case and searched with each of these")
     args = parser.parse_args()
     settings = json.loads(args.settings)
     all_cases = cases(args)
@@ -82,6 +106,9 @@ def main() -> None:
         setting = dict(setting)
         params = setting.pop("params", {})
         CURRENT = TrainingBudget(**setting)
+        if args.search is not None:
+            search_sweep(setting, params, json.loads(args.search), all_cases)
+            continue
         rmses, seconds = [], 0.0
         for name, truth, mask in all_cases:
             start = time.perf_counter()

@@ -282,7 +282,8 @@ class FrozenEnsemble:
             h = F.pad(h, (0, k_in - n_in))
         n_tiles = n_rows // TILE_ROWS
         tiles = h.reshape(n_members, n_tiles, TILE_ROWS, k_in)
-        outs = [torch.bmm(tiles[e], padded[e].t().unsqueeze(0).expand(n_tiles, -1, -1)) for e in range(n_members)]
+        outs = [torch.bmm(block, weight.t().unsqueeze(0).expand(n_tiles, -1, -1))
+                for block, weight in zip(tiles.unbind(0), padded)]
         out = torch.stack(outs).reshape(n_members, n_rows, m_out)[:, :, :n_out].contiguous()
         return out + bias
 

@@ -179,7 +179,8 @@ def _search(
         u_old = u[:, rows]
         u_a = u_old.clone().requires_grad_(True)
         x_a = torch.where(miss_a, _activate(heads, u_a), x_obs[rows].expand(shape))
-        keep = np.stack([dropout_keep(k[rows_np], step, n_cols, config.input_dropout) for k in keys])
+        keep = dropout_keep(np.concatenate([k[rows_np] for k in keys]), step, n_cols, config.input_dropout)
+        keep = keep.reshape(n_members, len(rows_np), n_cols)
         if layout is not None:
             keep = layout.expand(keep)  # a categorical group is dropped whole
         visible = torch.from_numpy(keep.astype(np.float32)).to(device)
