@@ -117,16 +117,25 @@ class ReverseImputer(BaseImputer):
     latent_size : int or None, default=None
         Bottleneck width; None means ``min(32, max(2, n_features))``.
     max_epochs : int, default=500
-        Upper bound on training epochs (early stopping usually ends sooner).
-        With the automatic batch size on a table over 12,800 rows, training
-        is also bounded by a budget of about 3 million row passes.
+        Upper bound on training epochs. With the automatic ``batch_size``
+        the epochs come from a budget of Adam steps (below) and this only caps
+        them.
     batch_size : int or None, default=None
-        Rows per training step; None means ``n_samples // 100`` clipped to
-        [128, 1024] (128 for tables up to 12,800 rows). When the automatic
-        batch is larger than 128, ``learning_rate`` is scaled by
-        ``batch_size / 128`` and decayed by a cosine over the epoch budget.
+        Rows per training step. None, the automatic budget
+        (:mod:`revimpute.nn.budget`): up to 12,800 rows, every network takes
+        400 Adam steps on batches of all its training rows (at most 512), at
+        ``10 * learning_rate`` decayed by a cosine to 0, keeping its best
+        weights on the held-out rows and stopping after a quarter of its epochs
+        (at least 10) without improvement; the ensemble trains as one stacked
+        model (one batched product per layer for all networks). Larger tables
+        train on batches of ``n_samples // 100`` rows (at most 1,024) for about
+        3 million row passes, the step size scaled by ``batch_size / 128``,
+        also with a cosine decay; early stopping there counts only relative
+        gains of 0.1%. An explicit value trains each network on its own with
+        that batch at ``learning_rate``, constant, until ``patience``.
     learning_rate : float, default=1e-3
-        Adam step size for training the network.
+        Adam step size for training the network (scaled by the automatic
+        budget, see ``batch_size``).
     corruption_rate : float, default=0.2
         Share of observed cells hidden from the network in each training batch.
     corruption : {"cells", "runs", "mixed", "none"}, default="cells"
@@ -137,17 +146,14 @@ class ReverseImputer(BaseImputer):
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
     patience : int or None, default=None
-        Epochs without validation improvement before training stops; None
-        means ``250_000 / n_samples`` clipped to [5, 200] (200 up to 1,250
-        rows, 50 at 5,000): a large table's epoch holds many more steps, and a
-        small table's held-out rows are few, so its validation loss is noisy
-        and a short patience stopped training early (docs/benchmarks.md). With the automatic batch
-        size on a table over 12,800 rows, only a relative improvement of 0.1%
-        counts.
+        Epochs without validation improvement before a network stops; None
+        means the automatic budget's rule with the automatic batch size (see
+        ``batch_size``), and ``250_000 / n_samples`` clipped to [5, 200] with
+        an explicit one.
     reverse_steps : int, default=200
         Upper bound on optimisation steps per row; 0 gives the plain
         autoencoder pass.
-    reverse_learning_rate : float, default=0.05
+    reverse_learning_rate : float, default=0.1
         Adam step size on the missing cells (in standardised units).
     reverse_loss : {"all", "observed"}, default="observed"
         Reconstruction error over all cells (observed + current guesses) or
@@ -158,7 +164,7 @@ class ReverseImputer(BaseImputer):
         Share of input cells hidden at each reverse step (row-keyed masks).
     reverse_tol : float, default=1e-4
         Relative improvement of a row's smoothed loss that counts as progress.
-    reverse_patience : int, default=10
+    reverse_patience : int, default=5
         Steps without progress after which a row is frozen.
     cleanup : bool, default=True
         Pass the reverse-trained rows once more through the network and fill
@@ -195,17 +201,20 @@ class ReverseImputer(BaseImputer):
     chunk_size : int, default=4096
         Rows optimised together; bounds memory, never changes results.
     n_jobs : int or None, default=None
-        Networks of the ensemble trained and reverse-trained at the same time
-        on the CPU, each on its share of PyTorch's threads (``None``: one at a
-        time; -1: as many as there are threads); with two or more networks it
-        saves time (MNIST pair on two cores: training 460 s instead of 614 s).
-        The search gives bitwise the same imputations for every value. Each
+        With an explicit ``batch_size``: networks of the ensemble trained at
+        the same time on the CPU, each on its share of PyTorch's threads
+        (``None``: one at a time; -1: as many as there are threads). Each
         network then trains on fewer threads, which for some layer shapes
         changes the last bits of its weights, as a machine with fewer cores
-        would (not for the MNIST networks: checked). While it runs, PyTorch's
-        thread count (process-wide) is lowered to each job's share. Ignored on
-        CUDA.
+        would. The automatic budget trains the ensemble as one stacked model
+        and the search always runs all networks in one computation, so there
+        it changes nothing. Ignored on CUDA.
     device : {"auto", "cpu", "cuda"}, default="cpu"
+        Fit and transform on the CPU use as many threads as the process has
+        cores free to it (CPU affinity, cgroup quota, minus the cores other
+        processes are running on at the start; at most PyTorch's own thread
+        count), restoring PyTorch's setting afterwards
+        (:mod:`revimpute.nn.threads`).
     random_state : int, RandomState or None, default=0
         Seeds training and the row-keyed dropout streams. The default 0 makes
         ``fit`` reproducible; ``transform`` is deterministic for a fitted model.
@@ -308,12 +317,12 @@ class ReverseImputer(BaseImputer):
         validation_fraction: float = 0.1,
         patience: int | None = None,
         reverse_steps: int = 200,
-        reverse_learning_rate: float = 0.05,
+        reverse_learning_rate: float = 0.1,
         reverse_loss: str = "observed",
         sphere_weight: float = 0.001,
         input_dropout: float = 0.1,
         reverse_tol: float = 1e-4,
-        reverse_patience: int = 10,
+        reverse_patience: int = 5,
         cleanup: bool = True,
         clip: bool = True,
         n_models: int | str = "auto",

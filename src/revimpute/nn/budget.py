@@ -24,11 +24,11 @@ LARGE_TABLE_ROWS = 12_800
 class TrainingBudget:
     """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
 
-    steps: int = 300
+    steps: int = 400
     """Adam steps per network."""
     max_batch: int = 512
     """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
-    lr_scale: float = 3.0
+    lr_scale: float = 10.0
     """The step size is ``learning_rate * lr_scale`` (the parameter's value is the small-batch rate)."""
     patience_fraction: float = 0.25
     """A network stops after this share of its epochs without improvement of the held-out loss."""
