@@ -21,6 +21,10 @@ The last column of each row is ``time(reverse) / time(forest)``.
     python benchmarks/bench_speed_tables.py --tables 500x20 breast_cancer --methods reverse forest
     python benchmarks/bench_speed_tables.py --reverse-params '{"n_models": 3}'
 
+For ``reverse`` the line also gives the fit's and the search's seconds, their floating-point
+operations (counted from the epochs and search steps they took, see ``flop_counts``) and the rate
+achieved.
+
 Threads: PyTorch's own choice unless ``--threads`` (``ReverseImputer`` picks its own
 thread count from the CPUs it may use). Pass ``--json FILE`` to keep the rows.
 """
@@ -80,8 +84,38 @@ def build(method: str, reverse_params: dict) -> object:
 def run(method: str, holed: np.ndarray, reverse_params: dict) -> tuple[float, np.ndarray, object]:
     imputer = build(method, reverse_params)
     start = time.perf_counter()
-    filled = np.asarray(imputer.fit_transform(holed), dtype=np.float64)
+    if method == "reverse":  # fit and transform timed apart (fit_transform is the two in turn)
+        imputer.fit(holed)
+        imputer.fit_seconds_ = time.perf_counter() - start
+        filled = np.asarray(imputer.transform(holed), dtype=np.float64)
+    else:
+        filled = np.asarray(imputer.fit_transform(holed), dtype=np.float64)
     return time.perf_counter() - start, filled, imputer
+
+
+def layer_macs(imputer: ReverseImputer, padded: bool) -> int:
+    """Multiply-adds of one row through one network (``padded``: the search's 16-column padding)."""
+    def width(w: int) -> int:
+        return w + (-w) % 16 if padded else w
+
+    model = imputer.models_[0]
+    return sum(width(layer.in_features) * width(layer.out_features)
+               for layer in [*model.encoder, *model.decoder])
+
+
+def flop_counts(imputer: ReverseImputer, n_rows: int, n_search_rows: int) -> tuple[float, float]:
+    """Floating-point operations of the fit and of the search, counted from what they did.
+
+    Fit: every network's epochs x training rows x (forward 2 + backward 4) x multiply-adds, plus
+    one held-out forward pass per epoch. Search: one-pass start and clean-up (a forward pass each
+    per network and row) plus every (network, row) step's forward and input-gradient backward
+    (2 + 2 per multiply-add) on the padded widths.
+    """
+    macs, padded = layer_macs(imputer, False), layer_macs(imputer, True)
+    n_val = int(round(imputer.validation_fraction * n_rows))
+    fit = sum(len(h.train_loss) * ((n_rows - n_val) * 6 + n_val * 2) * macs for h in imputer.histories_)
+    search = (imputer.reverse_report_.row_steps * 4 + len(imputer.models_) * n_search_rows * 4) * padded
+    return float(fit), float(search)
 
 
 def rmse(filled: np.ndarray, truth: np.ndarray, mask: np.ndarray) -> float:
@@ -130,7 +164,11 @@ def main() -> None:
             extra = ""
             if method == "reverse":
                 steps = imputer.reverse_report_.steps_per_row
-                extra = f"  ({len(imputer.models_)} networks, {steps:.1f} search steps/row)"
+                fit_flops, search_flops = flop_counts(imputer, len(holed), int(mask.any(axis=1).sum()))
+                fit_s, search_s = imputer.fit_seconds_, seconds - imputer.fit_seconds_
+                extra = (f"  ({len(imputer.models_)} networks, {steps:.1f} search steps/row; fit {fit_s:.2f} s "
+                         f"{fit_flops / 1e9:.1f} GFLOP {fit_flops / 1e9 / fit_s:.1f} GFLOP/s, search {search_s:.2f} s "
+                         f"{search_flops / 1e9:.1f} GFLOP {search_flops / 1e9 / search_s:.1f} GFLOP/s)")
             print(f"{name:>14} {method:>10} {seconds:9.2f} {score:8.4f}{extra}", flush=True)
             if args.json:
                 with open(args.json, "a") as handle:

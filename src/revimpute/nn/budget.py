@@ -24,7 +24,7 @@ LARGE_TABLE_ROWS = 12_800
 class TrainingBudget:
     """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
 
-    steps: int = 400
+    steps: int = 800
     """Adam steps per network."""
     max_batch: int = 512
     """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
