@@ -25,6 +25,9 @@ For ``reverse`` the line also gives the fit's and the search's seconds, their fl
 operations (counted from the epochs and search steps they took, see ``flop_counts``) and the rate
 achieved.
 
+``--busy 2`` starts two competing busy processes (``python -c "while True: pass"``) before the
+first method and stops them after the last: the same run on a machine with two cores taken.
+
 Threads: PyTorch's own choice unless ``--threads`` (``ReverseImputer`` picks its own
 thread count from the CPUs it may use). Pass ``--json FILE`` to keep the rows.
 """
@@ -35,6 +38,7 @@ import argparse
 import json
 import os
 import subprocess
+import sys
 import time
 import warnings
 
@@ -142,14 +146,26 @@ def main() -> None:
     parser.add_argument("--reverse-params", default="{}", help="JSON of ReverseImputer parameters")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads before the run")
     parser.add_argument("--json", default=None, help="append the rows to this JSON-lines file")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="start this many competing busy processes (a Python loop each) for the run")
     args = parser.parse_args()
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        measure(args)
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+
+
+def measure(args: argparse.Namespace) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", message=r"\[IterativeImputer\] Early stopping")
     reverse_params = json.loads(args.reverse_params)
     load = os.getloadavg()
     print(f"commit {commit()}, torch {torch.__version__}, {torch.get_num_threads()} torch threads, "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, reverse params {reverse_params}")
+          f"{args.busy} competing busy processes, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, reverse params {reverse_params}")
     print(f"{'table':>14} {'method':>10} {'seconds':>9} {'RMSE':>8}")
     for name in args.tables:
         truth = table(name, args.seed)
