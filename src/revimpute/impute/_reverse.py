@@ -123,7 +123,8 @@ class ReverseImputer(BaseImputer):
     batch_size : int or None, default=None
         Rows per training step. None, the automatic budget
         (:mod:`revimpute.nn.budget`): up to 12,800 rows, every network takes
-        800 Adam steps on batches of all its training rows (at most 512), at
+        1,600 Adam steps on batches of 128 rows (all its training rows when
+        fewer), at
         ``10 * learning_rate`` decayed by a cosine to 0, keeping its best
         weights on the held-out rows and stopping after a quarter of its epochs
         (at least 10) without improvement; the ensemble trains as one stacked

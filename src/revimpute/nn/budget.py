@@ -2,8 +2,8 @@
 
 Up to :data:`LARGE_TABLE_ROWS` rows, every network of the ensemble takes a
 fixed number of Adam steps (:attr:`TrainingBudget.steps`) on batches of up to
-:attr:`TrainingBudget.max_batch` rows (the whole training share of a small
-table: one step an epoch), with the step size scaled from ``learning_rate``
+:attr:`TrainingBudget.max_batch` rows (all the training rows of a table
+with fewer: one step an epoch), with the step size scaled from ``learning_rate``
 and decayed by a cosine to 0 at the end of the budget; the best weights on the
 held-out rows are kept, and a network whose held-out loss has not improved for
 ``patience`` epochs stops early. Larger tables train on batches of
@@ -24,9 +24,9 @@ LARGE_TABLE_ROWS = 12_800
 class TrainingBudget:
     """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
 
-    steps: int = 800
+    steps: int = 1600
     """Adam steps per network."""
-    max_batch: int = 512
+    max_batch: int = 128
     """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
     lr_scale: float = 10.0
     """The step size is ``learning_rate * lr_scale`` (the parameter's value is the small-batch rate)."""
