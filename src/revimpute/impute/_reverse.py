@@ -154,7 +154,7 @@ class ReverseImputer(BaseImputer):
     reverse_steps : int, default=200
         Upper bound on optimisation steps per row; 0 gives the plain
         autoencoder pass.
-    reverse_learning_rate : float, default=0.1
+    reverse_learning_rate : float, default=0.05
         Adam step size on the missing cells (in standardised units).
     reverse_loss : {"all", "observed"}, default="observed"
         Reconstruction error over all cells (observed + current guesses) or
@@ -318,7 +318,7 @@ class ReverseImputer(BaseImputer):
         validation_fraction: float = 0.1,
         patience: int | None = None,
         reverse_steps: int = 200,
-        reverse_learning_rate: float = 0.1,
+        reverse_learning_rate: float = 0.05,
         reverse_loss: str = "observed",
         sphere_weight: float = 0.001,
         input_dropout: float = 0.1,
