@@ -12,8 +12,7 @@ from revimpute.nn import TrainingConfig, train_autoencoder
 from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_training
 from revimpute.nn.ensemble import FrozenEnsemble, train_ensemble
 from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
-from revimpute.reverse import ReverseConfig, reverse_impute
-from revimpute.reverse.engine import reverse_impute_ensemble
+from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
 
 from conftest import low_rank_data, with_holes
 
@@ -90,7 +89,7 @@ def test_frozen_ensemble_rows_are_each_networks_own_forward_pass():
 def test_the_ensemble_search_gives_each_network_its_own_result(config):
     # the networks search one tensor together; each (network, row) pair converges on
     # its own, so every network's result is bitwise its search alone
-    X, Xh_mask = low_rank_data(150, 8), None
+    X = low_rank_data(150, 8)
     Xh, mask = with_holes(X, 0.25)
     imputer = ReverseImputer(hidden_sizes=(24, 12), latent_size=3, max_epochs=5, n_models=3).fit(Xh)
     units = imputer.scaler_.transform(np.where(mask, 0.0, Xh)).astype(np.float32)

@@ -28,8 +28,8 @@ from revimpute.nn.ensemble import train_ensemble
 from revimpute.nn.parallel import check_stop, map_networks
 from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
-from revimpute.reverse import ReverseConfig, one_pass
-from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport, reverse_impute_ensemble
+from revimpute.reverse import ReverseConfig, one_pass, reverse_impute_ensemble
+from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 
 
 def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
@@ -430,7 +430,9 @@ class ReverseImputer(BaseImputer):
         device = _resolve_device(self.device)
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
-        total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (config.max_epochs * n_models, "epochs")
+        total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (
+            config.max_epochs * n_models, "epochs"
+        )
         with compute_threads(threads), progress_bar(self.verbose, "training", total=total, unit=unit) as tick:
 
             def train_one(train_seed: int, stop: threading.Event) -> tuple[torch.nn.Module, float, TrainingHistory]:
@@ -469,7 +471,8 @@ class ReverseImputer(BaseImputer):
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
-        with compute_threads(threads), progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows") as tick:
+        bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
+        with compute_threads(threads), bar as tick:
             done = [0]
 
             def advance(rows_done: int, _total: int) -> None:

@@ -10,10 +10,14 @@ from its own generator, drawn in the same order as
 loss, best weights and early stopping. A network that stops is taken out of
 the stack, so the others go on without computing it.
 
-The batched product is another kernel than the one a single network's
-``F.linear`` uses, so the weights are not bitwise those of a network trained
-alone: they agree to float rounding at the first steps and then drift apart as
-any two float orders of the same training do.
+A network's weights do not depend on which other networks share the stack
+(each batch item of the product is its own matrix product; tested bitwise).
+Against :func:`~revimpute.nn.training.train_autoencoder`, which runs
+``F.linear``, they agree to float rounding and, for the shapes tested, bitwise;
+that is a property of the CPU kernels, not a guarantee.
+
+:class:`FrozenEnsemble` is the imputation-time counterpart: the trained
+networks stacked for the batch-invariant forward pass of the reverse search.
 """
 
 from __future__ import annotations
