@@ -470,6 +470,12 @@ class ReverseImputer(BaseImputer):
     ) -> np.ndarray:
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
+        if self.reverse_steps == 0 or self.estimate == "pass":  # no search: impute_pass's average, then clip
+            self.reverse_report_ = ReverseReport(rows=n_rows, cells=int(missing.sum()))
+            passed = self._one_pass(units, missing, layout)
+            if bounds is not None:
+                passed = np.clip(passed, bounds[0], bounds[1])
+            return np.where(missing, passed, units).astype(np.float32)
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
         with compute_threads(threads), bar as tick:
