@@ -215,7 +215,8 @@ class ReverseImputer(BaseImputer):
         cores free to it (CPU affinity, cgroup quota, minus the cores other
         processes are running on at the start; at most PyTorch's own thread
         count), restoring PyTorch's setting afterwards
-        (:mod:`revimpute.nn.threads`).
+        (:mod:`revimpute.nn.threads`); networks trained side by side
+        (explicit ``batch_size`` and ``n_jobs``) share PyTorch's threads as set.
     random_state : int, RandomState or None, default=0
         Seeds training and the row-keyed dropout streams. The default 0 makes
         ``fit`` reproducible; ``transform`` is deterministic for a fitted model.
@@ -428,8 +429,9 @@ class ReverseImputer(BaseImputer):
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0])
         device = _resolve_device(self.device)
-        threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
+        side_by_side = not stacked and self.n_jobs not in (None, 1)  # jobs share PyTorch's threads as asked
+        threads = choose_threads() if device.type == "cpu" and not side_by_side else torch.get_num_threads()
         total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (
             config.max_epochs * n_models, "epochs"
         )
