@@ -43,13 +43,14 @@ def test_dataframe_round_trip_keeps_index_columns_dtypes(frame):
 
 
 def test_integer_column_with_placeholder_stays_integer():
+    # the placeholder lies outside the observed range, so an imputed cell can never equal it
     X = np.round(low_rank_data(n=120, d=4) * 10).astype(np.int64)
-    X[::7, 2] = -1
+    X[::7, 2] = -99
     df = pd.DataFrame(X, columns=list("abcd"))
-    out = ReverseImputer(missing_values=-1, **FAST).fit_transform(df)
+    out = ReverseImputer(missing_values=-99, **FAST).fit_transform(df)
     assert out["c"].dtype == np.int64
-    assert (out["c"] != -1).all()
-    keep = df["c"] != -1
+    assert (out["c"] != -99).all()
+    keep = df["c"] != -99
     assert out.loc[keep, "c"].equals(df.loc[keep, "c"])
 
 
@@ -255,6 +256,11 @@ def test_auto_model_count_follows_table_size():
     ("n_rows", "patience"), [(150, 200), (1_250, 200), (2_500, 100), (5_000, 50), (100_000, 5)]
 )
 def test_automatic_patience_follows_table_size(n_rows, patience):
-    # small tables hold out few rows, so their held-out loss is noisy: they get a long patience
-    assert ReverseImputer().training_config(4, n_rows).patience == patience
+    # with an explicit batch size, small tables hold out few rows, so their held-out loss is
+    # noisy: they get a long patience
+    assert ReverseImputer(batch_size=128).training_config(4, n_rows).patience == patience
     assert ReverseImputer(patience=7).training_config(4, n_rows).patience == 7
+    # the automatic budget: a quarter of the epochs (at least 10); large tables keep the row rule
+    config = ReverseImputer().training_config(4, n_rows)
+    expected = patience if n_rows > 12_800 else max(10, -(-config.max_epochs // 4))
+    assert config.patience == expected
