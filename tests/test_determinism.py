@@ -187,8 +187,9 @@ def test_map_networks_keeps_order_and_restores_threads_on_error(two_threads):
 
 
 def test_a_failing_network_stops_the_others_and_its_error_is_raised(holed, two_threads, monkeypatch):
-    # side by side, one network failing must not leave the caller waiting for the
-    # others' training (here: 100,000 epochs) or the search
+    # side by side (an explicit batch size trains each network on its own), one network
+    # failing must not leave the caller waiting for the others' training (here: 100,000
+    # epochs) or the search
     import time
 
     import revimpute.impute._reverse as reverse_module
@@ -207,7 +208,9 @@ def test_a_failing_network_stops_the_others_and_its_error_is_raised(holed, two_t
     monkeypatch.setattr(reverse_module, "train_autoencoder", train_or_fail)
     start = time.perf_counter()
     with pytest.raises(MemoryError, match="second network"):
-        ReverseImputer(**{**FAST, "max_epochs": 100_000, "patience": 100_000, "n_models": 2}, n_jobs=2).fit(Xh)
+        ReverseImputer(
+            **{**FAST, "max_epochs": 100_000, "patience": 100_000, "n_models": 2}, batch_size=64, n_jobs=2
+        ).fit(Xh)
     assert time.perf_counter() - start < 30
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+import warnings
+
 import numpy as np
 import torch
 import pandas as pd
@@ -44,13 +46,14 @@ def test_dataframe_round_trip_keeps_index_columns_dtypes(frame):
 
 
 def test_integer_column_with_placeholder_stays_integer():
+    # the placeholder lies outside the observed range, so an imputed cell can never equal it
     X = np.round(low_rank_data(n=120, d=4) * 10).astype(np.int64)
-    X[::7, 2] = -1
+    X[::7, 2] = -99
     df = pd.DataFrame(X, columns=list("abcd"))
-    out = ReverseImputer(missing_values=-1, **FAST).fit_transform(df)
+    out = ReverseImputer(missing_values=-99, **FAST).fit_transform(df)
     assert out["c"].dtype == np.int64
-    assert (out["c"] != -1).all()
-    keep = df["c"] != -1
+    assert (out["c"] != -99).all()
+    keep = df["c"] != -99
     assert out.loc[keep, "c"].equals(df.loc[keep, "c"])
 
 
@@ -261,9 +264,14 @@ def test_auto_model_count_follows_table_size():
     ("n_rows", "patience"), [(150, 200), (1_250, 200), (2_500, 100), (5_000, 50), (100_000, 5)]
 )
 def test_automatic_patience_follows_table_size(n_rows, patience):
-    # small tables hold out few rows, so their held-out loss is noisy: they get a long patience
-    assert ReverseImputer().training_config(4, n_rows).patience == patience
+    # with an explicit batch size, small tables hold out few rows, so their held-out loss is
+    # noisy: they get a long patience
+    assert ReverseImputer(batch_size=128).training_config(4, n_rows).patience == patience
     assert ReverseImputer(patience=7).training_config(4, n_rows).patience == 7
+    # the automatic budget: a quarter of the epochs (at least 10); large tables keep the row rule
+    config = ReverseImputer().training_config(4, n_rows)
+    expected = patience if n_rows > 12_800 else max(10, -(-config.max_epochs // 4))
+    assert config.patience == expected
 
 
 # --------------------------------------------------------------------------- clip
@@ -319,11 +327,17 @@ def test_device_auto_and_cuda_use_the_gpu_when_there_is_one(holed, device):
 def test_device_cuda_without_cuda_says_so_and_runs_on_the_cpu(holed, capsys, monkeypatch):
     _, Xh, _ = holed
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    from revimpute.impute import _reverse
+
+    monkeypatch.setattr(_reverse, "_CUDA_FALLBACK_SAID", [])
     expected = ReverseImputer(**FAST).fit(Xh).transform(Xh)
-    capsys.readouterr()
-    out = ReverseImputer(**FAST, device="cuda").fit(Xh).transform(Xh)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")  # each warning once per place, as Python shows them
+        out = ReverseImputer(**FAST, device="cuda").fit(Xh).transform(Xh)
     assert np.array_equal(out, expected)
-    assert "CUDA is not available; running on the CPU" in capsys.readouterr().err
+    said = [str(w.message) for w in caught if "CUDA is not available" in str(w.message)]
+    assert said == ["CUDA is not available; running on the CPU"]  # once (fit and transform), as a warning
+    assert capsys.readouterr().err == ""
 
 
 def test_unknown_device_is_refused():

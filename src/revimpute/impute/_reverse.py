@@ -3,7 +3,6 @@ optimised against the frozen network (reverse training)."""
 
 from __future__ import annotations
 
-import copy
 import numbers
 import threading
 import warnings
@@ -26,9 +25,12 @@ from revimpute.impute._base import BaseImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
+from revimpute.nn.budget import automatic_training
+from revimpute.nn.ensemble import train_ensemble
 from revimpute.nn.parallel import check_stop, map_networks
+from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
-from revimpute.reverse import ReverseConfig, one_pass, reverse_impute
+from revimpute.reverse import ReverseConfig, one_pass, reverse_impute_ensemble
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 
 
@@ -64,15 +66,17 @@ def _merge_reports(reports: list[ReverseReport]) -> ReverseReport:
     return merged
 
 
+_CUDA_FALLBACK_SAID: list[bool] = []
+
+
 def _resolve_device(device: str) -> torch.device:
     if device == "cpu":
         return torch.device("cpu")
     if torch.cuda.is_available():
         return torch.device("cuda")
-    if device == "cuda":
-        from revimpute.impute._progress import console
-
-        console.print("[yellow]CUDA is not available; running on the CPU.[/]")
+    if device == "cuda" and not _CUDA_FALLBACK_SAID:
+        _CUDA_FALLBACK_SAID.append(True)  # said once per process, not at every fit and transform
+        warnings.warn("CUDA is not available; running on the CPU", UserWarning, stacklevel=3)
     return torch.device("cpu")
 
 
@@ -81,6 +85,21 @@ def ensemble_mean(arrays: list[np.ndarray]) -> np.ndarray:
     if len(arrays) == 1:
         return arrays[0]
     return (np.sum([a.astype(np.float64) for a in arrays], axis=0) / len(arrays)).astype(np.float32)
+
+
+def _train_stacked(
+    units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None, config: TrainingConfig,
+    seeds: list[int], device: torch.device, tick: Any,
+) -> list[tuple[torch.nn.Module, float, TrainingHistory]]:
+    """Train one network per seed as one stacked model; each with its code radius."""
+
+    def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
+        tick(1, f"loss {train_loss:.4f} val {val_loss:.4f}")
+
+    pairs = train_ensemble(units, observed, config, seeds, progress=epoch_done, device=device, layout=layout)
+    tick(config.max_epochs - max(len(history.train_loss) for _, history in pairs))  # saved by early stopping
+    radii = [code_radius(model, units, observed, device=device) for model, _ in pairs]
+    return [(model.to("cpu"), radius, history) for (model, history), radius in zip(pairs, radii)]
 
 
 class ReverseImputer(BaseImputer):
@@ -113,16 +132,26 @@ class ReverseImputer(BaseImputer):
     latent_size : int or None, default=None
         Bottleneck width; None means ``min(32, max(2, n_features))``.
     max_epochs : int, default=500
-        Upper bound on training epochs (early stopping usually ends sooner).
-        With the automatic batch size on a table over 12,800 rows, training
-        is also bounded by a budget of about 3 million row passes.
+        Upper bound on training epochs. With the automatic ``batch_size``
+        the epochs come from a budget of Adam steps (below) and this only caps
+        them.
     batch_size : int or None, default=None
-        Rows per training step; None means ``n_samples // 100`` clipped to
-        [128, 1024] (128 for tables up to 12,800 rows). When the automatic
-        batch is larger than 128, ``learning_rate`` is scaled by
-        ``batch_size / 128`` and decayed by a cosine over the epoch budget.
+        Rows per training step. None, the automatic budget
+        (:mod:`revimpute.nn.budget`): up to 12,800 rows, every network takes
+        1,600 Adam steps on batches of 128 rows (all its training rows when
+        fewer), at
+        ``10 * learning_rate`` decayed by a cosine to 0, keeping its best
+        weights on the held-out rows and stopping after a quarter of its epochs
+        (at least 10) without improvement; the ensemble trains as one stacked
+        model (one batched product per layer for all networks). Larger tables
+        train on batches of ``n_samples // 100`` rows (at most 1,024) for about
+        3 million row passes, the step size scaled by ``batch_size / 128``,
+        also with a cosine decay; early stopping there counts only relative
+        gains of 0.1%. An explicit value trains each network on its own with
+        that batch at ``learning_rate``, constant, until ``patience``.
     learning_rate : float, default=1e-3
-        Adam step size for training the network.
+        Adam step size for training the network (scaled by the automatic
+        budget, see ``batch_size``).
     corruption_rate : float, default=0.2
         Share of observed cells hidden from the network in each training batch.
     corruption : {"cells", "runs", "mixed", "none"}, default="cells"
@@ -133,13 +162,10 @@ class ReverseImputer(BaseImputer):
     validation_fraction : float, default=0.1
         Share of rows held out for early stopping.
     patience : int or None, default=None
-        Epochs without validation improvement before training stops; None
-        means ``250_000 / n_samples`` clipped to [5, 200] (200 up to 1,250
-        rows, 50 at 5,000): a large table's epoch holds many more steps, and a
-        small table's held-out rows are few, so its validation loss is noisy
-        and a short patience stopped training early (docs/benchmarks.md). With the automatic batch
-        size on a table over 12,800 rows, only a relative improvement of 0.1%
-        counts.
+        Epochs without validation improvement before a network stops; None
+        means the automatic budget's rule with the automatic batch size (see
+        ``batch_size``), and ``250_000 / n_samples`` clipped to [5, 200] with
+        an explicit one.
     reverse_steps : int, default=200
         Upper bound on optimisation steps per row; 0 gives the plain
         autoencoder pass.
@@ -154,7 +180,7 @@ class ReverseImputer(BaseImputer):
         Share of input cells hidden at each reverse step (row-keyed masks).
     reverse_tol : float, default=1e-4
         Relative improvement of a row's smoothed loss that counts as progress.
-    reverse_patience : int, default=10
+    reverse_patience : int, default=5
         Steps without progress after which a row is frozen.
     cleanup : bool, default=True
         Pass the reverse-trained rows once more through the network and fill
@@ -191,17 +217,21 @@ class ReverseImputer(BaseImputer):
     chunk_size : int, default=4096
         Rows optimised together; bounds memory, never changes results.
     n_jobs : int or None, default=None
-        Networks of the ensemble trained and reverse-trained at the same time
-        on the CPU, each on its share of PyTorch's threads (``None``: one at a
-        time; -1: as many as there are threads); with two or more networks it
-        saves time (MNIST pair on two cores: training 460 s instead of 614 s).
-        The search gives bitwise the same imputations for every value. Each
+        With an explicit ``batch_size``: networks of the ensemble trained at
+        the same time on the CPU, each on its share of PyTorch's threads
+        (``None``: one at a time; -1: as many as there are threads). Each
         network then trains on fewer threads, which for some layer shapes
         changes the last bits of its weights, as a machine with fewer cores
-        would (not for the MNIST networks: checked). While it runs, PyTorch's
-        thread count (process-wide) is lowered to each job's share. Ignored on
-        CUDA.
+        would. The automatic budget trains the ensemble as one stacked model
+        and the search always runs all networks in one computation, so there
+        it changes nothing. Ignored on CUDA.
     device : {"auto", "cpu", "cuda"}, default="cpu"
+        Fit and transform on the CPU use as many threads as the process has
+        cores free to it (CPU affinity, cgroup quota, minus the cores other
+        processes are running on at the start; at most PyTorch's own thread
+        count), restoring PyTorch's setting afterwards
+        (:mod:`revimpute.nn.threads`); networks trained side by side
+        (explicit ``batch_size`` and ``n_jobs``) share PyTorch's threads as set.
     random_state : int, RandomState or None, default=0
         Seeds training and the row-keyed dropout streams. The default 0 makes
         ``fit`` reproducible; ``transform`` is deterministic for a fitted model.
@@ -309,7 +339,7 @@ class ReverseImputer(BaseImputer):
         sphere_weight: float = 0.001,
         input_dropout: float = 0.1,
         reverse_tol: float = 1e-4,
-        reverse_patience: int = 10,
+        reverse_patience: int = 5,
         cleanup: bool = True,
         clip: bool = True,
         n_models: int | str = "auto",
@@ -373,31 +403,23 @@ class ReverseImputer(BaseImputer):
     def training_config(self, n_features: int, n_samples: int) -> TrainingConfig:
         """The :class:`TrainingConfig` these parameters give for a table of this size."""
         latent = self.latent_size or min(32, max(2, n_features))
-        batch_size = self.batch_size or int(np.clip(n_samples // 100, 128, 1024))
-        patience = self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 200))
-        max_epochs, learning_rate = self.max_epochs, self.learning_rate
-        schedule, min_gain = "constant", 0.0
-        if self.batch_size is None and batch_size > 128:
-            # A large table (over 12,800 rows): a budget of about 3 million row
-            # passes, the step size scaled with the batch (linear rule from 128
-            # rows), decayed by a cosine over the budget; early stopping counts
-            # only relative gains of 0.1%.
-            n_train = max(1.0, n_samples * (1 - self.validation_fraction))
-            max_epochs = int(min(self.max_epochs, max(10, np.ceil(3_000_000 / n_train))))
-            learning_rate = self.learning_rate * batch_size / 128
-            schedule, min_gain = "cosine", 1e-3
+        if self.batch_size is None:  # the automatic budget (revimpute.nn.budget)
+            budget = automatic_training(
+                n_samples, self.validation_fraction, self.learning_rate, self.max_epochs, self.patience
+            )
+        else:
+            budget = {
+                "batch_size": self.batch_size, "learning_rate": self.learning_rate, "max_epochs": self.max_epochs,
+                "patience": self.patience or int(np.clip(round(250_000 / max(n_samples, 1)), 5, 200)),
+                "lr_schedule": "constant", "min_relative_improvement": 0.0,
+            }
         return TrainingConfig(
             hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
             latent_size=int(latent),
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
             corruption_rate=self.corruption_rate,
             corruption=self.corruption,
             validation_fraction=self.validation_fraction,
-            patience=patience,
-            lr_schedule=schedule,
-            min_relative_improvement=min_gain,
+            **budget,
         )
 
     def reverse_config(self) -> ReverseConfig:
@@ -432,7 +454,13 @@ class ReverseImputer(BaseImputer):
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0])
         device = _resolve_device(self.device)
-        with progress_bar(self.verbose, "training", total=config.max_epochs * n_models, unit="epochs") as tick:
+        stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
+        side_by_side = not stacked and self.n_jobs not in (None, 1)  # jobs share PyTorch's threads as asked
+        threads = choose_threads() if device.type == "cpu" and not side_by_side else torch.get_num_threads()
+        total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (
+            config.max_epochs * n_models, "epochs"
+        )
+        with compute_threads(threads), progress_bar(self.verbose, "training", total=total, unit=unit) as tick:
 
             def train_one(train_seed: int, stop: threading.Event) -> tuple[torch.nn.Module, float, TrainingHistory]:
                 def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
@@ -447,7 +475,10 @@ class ReverseImputer(BaseImputer):
                 return model.to("cpu"), radius, history
 
             with torch.random.fork_rng(devices=[]):  # building layers draws from the global generator
-                trained = map_networks(train_one, train_seeds, self.n_jobs, device)
+                if stacked:
+                    trained = _train_stacked(units, observed, layout, config, train_seeds, device, tick)
+                else:
+                    trained = map_networks(train_one, train_seeds, self.n_jobs, device)
         for model, _, _ in trained:
             if not all(torch.isfinite(p).all() for p in model.parameters()):
                 raise RevimputeError(
@@ -473,29 +504,27 @@ class ReverseImputer(BaseImputer):
     ) -> np.ndarray:
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
-        with progress_bar(self.verbose, "reverse training", total=n_rows * len(self.models_), unit="rows") as tick:
+        if self.reverse_steps == 0 or self.estimate == "pass":  # no search: impute_pass's average, then clip
+            self.reverse_report_ = ReverseReport(rows=n_rows, cells=int(missing.sum()))
+            passed = self._one_pass(units, missing, layout)
+            if bounds is not None:
+                passed = np.clip(passed, bounds[0], bounds[1])
+            return np.where(missing, passed, units).astype(np.float32)
+        threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
+        bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
+        with compute_threads(threads), bar as tick:
+            done = [0]
 
-            def search_one(
-                network: tuple[torch.nn.Module, float, int], stop: threading.Event
-            ) -> tuple[np.ndarray, ReverseReport]:
-                model, radius, seed = network
-                if device.type != "cpu":
-                    model = copy.deepcopy(model).to(device)
-                done = [0]
+            def advance(rows_done: int, _total: int) -> None:
+                tick(rows_done - done[0])
+                done[0] = rows_done
 
-                def advance(rows_done: int, _total: int) -> None:
-                    tick(rows_done - done[0])
-                    done[0] = rows_done
-                    check_stop(stop)
-
-                return reverse_impute(
-                    model, units, missing, self.reverse_config(), radius, seed,
-                    device=device, progress=advance, bounds=bounds, layout=layout,
-                )
-
-            results = map_networks(search_one, self._networks(), self.n_jobs, device)
-        self.reverse_report_ = _merge_reports([report for _, report in results])
-        return ensemble_mean([filled for filled, _ in results])
+            filled, reports = reverse_impute_ensemble(
+                self.models_, units, missing, self.reverse_config(), self.radii_, self._model_seeds(),
+                device=device, progress=advance, bounds=bounds, layout=layout,
+            )
+        self.reverse_report_ = _merge_reports(reports)
+        return ensemble_mean(filled)
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""

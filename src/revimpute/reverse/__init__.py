@@ -6,6 +6,7 @@ from revimpute.reverse.engine import (
     cleanup_pass,
     one_pass,
     reverse_impute,
+    reverse_impute_ensemble,
 )
 
-__all__ = ["ReverseConfig", "ReverseReport", "cleanup_pass", "one_pass", "reverse_impute"]
+__all__ = ["ReverseConfig", "ReverseReport", "cleanup_pass", "one_pass", "reverse_impute", "reverse_impute_ensemble"]

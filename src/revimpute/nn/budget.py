@@ -1,0 +1,71 @@
+"""The automatic training budget: batch size, step size, steps and stopping rule from the table's size.
+
+Up to :data:`LARGE_TABLE_ROWS` rows, every network of the ensemble takes a
+fixed number of Adam steps (:attr:`TrainingBudget.steps`) on batches of up to
+:attr:`TrainingBudget.max_batch` rows (all the training rows of a table
+with fewer: one step an epoch), with the step size scaled from ``learning_rate``
+and decayed by a cosine to 0 at the end of the budget; the best weights on the
+held-out rows are kept, and a network whose held-out loss has not improved for
+``patience`` epochs stops early. Larger tables train on batches of
+``n_samples // 100`` rows (at most 1,024) for about 3 million row passes, the
+step size scaled linearly with the batch, also with a cosine decay.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+LARGE_TABLE_ROWS = 12_800
+"""Above this many rows the budget is counted in row passes (large batches)."""
+
+
+@dataclass(frozen=True)
+class TrainingBudget:
+    """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
+
+    steps: int = 1600
+    """Adam steps per network."""
+    max_batch: int = 128
+    """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
+    lr_scale: float = 10.0
+    """The step size is ``learning_rate * lr_scale`` (the parameter's value is the small-batch rate)."""
+    patience_fraction: float = 0.25
+    """A network stops after this share of its epochs without improvement of the held-out loss."""
+    min_patience: int = 10
+    """... but never after fewer epochs than this."""
+    large_table_row_passes: int = 3_000_000
+    """Row passes of a large table's budget."""
+
+
+DEFAULT_BUDGET = TrainingBudget()
+
+
+def automatic_training(
+    n_samples: int, validation_fraction: float, learning_rate: float, max_epochs: int,
+    patience: int | None, budget: TrainingBudget = DEFAULT_BUDGET,
+) -> dict:
+    """``TrainingConfig`` fields (batch, step size, epochs, schedule, stopping) for a table of ``n_samples`` rows."""
+    n_train = max(1, int(round(n_samples * (1 - validation_fraction))))
+    if n_samples > LARGE_TABLE_ROWS:
+        batch = int(min(max(n_samples // 100, 128), 1024))
+        epochs = int(min(max_epochs, max(10, math.ceil(budget.large_table_row_passes / n_train))))
+        return {
+            "batch_size": batch,
+            "learning_rate": learning_rate * batch / 128,
+            "max_epochs": epochs,
+            "lr_schedule": "cosine",
+            "min_relative_improvement": 1e-3,
+            "patience": patience or int(min(max(round(250_000 / n_samples), 5), 200)),
+        }
+    batch = min(n_train, budget.max_batch)
+    steps_per_epoch = math.ceil(n_train / batch)
+    epochs = int(min(max_epochs, max(1, math.ceil(budget.steps / steps_per_epoch))))
+    return {
+        "batch_size": batch,
+        "learning_rate": learning_rate * budget.lr_scale,
+        "max_epochs": epochs,
+        "lr_schedule": "cosine",
+        "min_relative_improvement": 0.0,
+        "patience": patience or max(budget.min_patience, math.ceil(budget.patience_fraction * epochs)),
+    }

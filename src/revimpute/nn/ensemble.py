@@ -1,0 +1,310 @@
+"""An ensemble of autoencoders trained as one stacked model.
+
+The ``n_models`` networks of an ensemble have the same shape, so their weights
+are stacked along a leading axis (one tensor of shape ``(networks, out, in)``
+per layer) and every layer of every network runs as one batched matrix product
+(``torch.baddbmm``). Each network keeps what it has when trained alone: its own
+seed (initial weights, held-out rows, data order and corruption masks all come
+from its own generator, drawn in the same order as
+:func:`~revimpute.nn.training.train_autoencoder` draws them), its own held-out
+loss, best weights and early stopping. A network that stops is taken out of
+the stack, so the others go on without computing it.
+
+A network's weights do not depend on which other networks share the stack
+(each batch item of the product is its own matrix product; tested bitwise).
+Against :func:`~revimpute.nn.training.train_autoencoder`, which runs
+``F.linear``, they agree to float rounding and, for the shapes tested, bitwise;
+that is a property of the CPU kernels, not a guarantee.
+
+:class:`FrozenEnsemble` is the imputation-time counterpart: the trained
+networks stacked for the batch-invariant forward pass of the reverse search.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+
+from revimpute.encode.layout import UnitLayout
+from revimpute.nn.autoencoder import MLPAutoencoder
+from revimpute.nn.batch_invariant import TILE_ROWS, _padded, blockwise_silu
+from revimpute.nn.heads import Heads
+from revimpute.nn.training import LR_SCHEDULES, TrainingConfig, TrainingHistory, _corrupt_columns, init_parameters
+
+
+def stack_parameters(models: Sequence[MLPAutoencoder]) -> list[Tensor]:
+    """The networks' weights and biases stacked along a new first axis, layer by layer.
+
+    Order: encoder layers then decoder layers, each as ``weight`` ``(E, out, in)``
+    then ``bias`` ``(E, out)``.
+    """
+    out = []
+    for k in range(len(models[0].encoder) + len(models[0].decoder)):
+        layers = [_layer(m, k) for m in models]
+        out.append(torch.stack([layer.weight.detach() for layer in layers]))
+        out.append(torch.stack([layer.bias.detach() for layer in layers]))
+    return out
+
+
+def _layer(model: MLPAutoencoder, k: int) -> torch.nn.Linear:
+    n_enc = len(model.encoder)
+    return model.encoder[k] if k < n_enc else model.decoder[k - n_enc]
+
+
+def stacked_forward(
+    params: Sequence[Tensor], n_encoder: int, x: Tensor, observed: Tensor, mask_channel: bool = True
+) -> tuple[Tensor, Tensor]:
+    """Every network's reconstruction of its rows: ``x`` and ``observed`` of shape ``(E, n, d)``.
+
+    Returns the reconstructions ``(E, n, d)`` and the codes ``(E, n, latent)``.
+    """
+    h = x * observed
+    if mask_channel:
+        h = torch.cat([h, observed], dim=2)
+    n_layers = len(params) // 2
+    z = h
+    for k in range(n_layers):
+        weight, bias = params[2 * k], params[2 * k + 1]
+        h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        if k == n_encoder - 1:
+            z = h
+        elif k < n_layers - 1:
+            h = F.silu(h)
+    return h, z
+
+
+def _member_loss(heads: Heads, out: Tensor, target: Tensor, weight: Tensor) -> Tensor:
+    """Each network's loss averaged over its weighted cells: shape ``(E,)``."""
+    if heads.is_numeric:
+        return (((out - target) ** 2) * weight).sum(dim=(1, 2)) / weight.sum(dim=(1, 2)).clamp_min(1.0)
+    n_members, n_rows, width = out.shape
+    total, count = heads.row_loss(out.reshape(-1, width), target.reshape(-1, width), weight.reshape(-1, width))
+    return total.reshape(n_members, n_rows).sum(dim=1) / count.reshape(n_members, n_rows).sum(dim=1).clamp_min(1.0)
+
+
+class _Member:
+    """What one network of the ensemble keeps to itself while training."""
+
+    def __init__(self, seed: int) -> None:
+        self.generator = torch.Generator().manual_seed(int(seed))
+        self.history = TrainingHistory()
+        self.best_score = math.inf
+        self.progress_score = math.inf
+        self.epochs_without_gain = 0
+        self.best: list[Tensor] = []
+
+
+def train_ensemble(
+    X: np.ndarray,
+    observed: np.ndarray,
+    config: TrainingConfig,
+    seeds: Sequence[int],
+    progress: Callable[[int, int, float, float], None] | None = None,
+    device: str | torch.device = "cpu",
+    layout: UnitLayout | None = None,
+) -> list[tuple[MLPAutoencoder, TrainingHistory]]:
+    """Train one :class:`MLPAutoencoder` per seed, all as one stacked model.
+
+    Parameters are those of :func:`~revimpute.nn.training.train_autoencoder`,
+    with ``seeds`` (one network each) instead of ``seed``; ``progress`` is
+    called after every epoch of the ensemble with the mean training and
+    held-out losses of the networks still training.
+
+    Returns
+    -------
+    list of (model, history), one per seed, each model in eval mode with its
+    best weights and no gradients.
+    """
+    if config.lr_schedule not in LR_SCHEDULES:
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
+    device = torch.device(device)
+    n_samples, n_features = X.shape
+    x_all = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32)).to(device)
+    obs_all = torch.from_numpy(observed.astype(np.float32)).to(device)
+    n_val = int(round(config.validation_fraction * n_samples))
+    if n_samples - n_val < 2 or n_val < 2:
+        n_val = 0
+    heads = Heads(layout, device)
+    first_units = column_of_unit = None
+    if layout is not None and layout.n_columns != layout.n_units:
+        first_units = torch.as_tensor(layout.first_units())
+        column_of_unit = torch.as_tensor(layout.column_of_unit)
+
+    members = [_Member(seed) for seed in seeds]
+    models, train_idx, val_x, val_obs, val_visible = [], [], [], [], []
+    for member in members:  # the draws of train_autoencoder, in its order
+        order = torch.randperm(n_samples, generator=member.generator)
+        val_idx = order[:n_val]
+        train_idx.append(order[n_val:])
+        val_x.append(x_all[val_idx])
+        val_obs.append(obs_all[val_idx])
+        val_visible.append(
+            _corrupt_columns(obs_all[val_idx].cpu(), config, member.generator, first_units, column_of_unit).to(device)
+        )
+        model = MLPAutoencoder(n_features, config.hidden_sizes, config.latent_size, config.mask_channel)
+        init_parameters(model, member.generator)
+        models.append(model)
+    n_encoder = len(models[0].encoder)
+    params = [p.to(device).requires_grad_(True) for p in stack_parameters(models)]
+    for k, member in enumerate(members):
+        member.best = [p[k].detach().clone() for p in params]
+    optimizer = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay, foreach=True)
+    active = list(range(len(members)))  # the members still training, in stack order
+    n_train = len(train_idx[0])
+    batch_size = max(1, min(config.batch_size, n_train))
+    x_val = torch.stack(val_x) if n_val else None
+    obs_val = torch.stack(val_obs) if n_val else None
+    visible_val = torch.stack(val_visible) if n_val else None
+
+    for epoch in range(config.max_epochs):
+        if config.lr_schedule == "cosine":
+            for group in optimizer.param_groups:
+                group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
+        perms = torch.stack([train_idx[k][torch.randperm(n_train, generator=members[k].generator)] for k in active])
+        total = torch.zeros(len(active), device=device)
+        for start in range(0, n_train, batch_size):
+            idx = perms[:, start : start + batch_size]
+            xb, ob = x_all[idx], obs_all[idx]
+            visible = torch.stack([
+                _corrupt_columns(ob[i].cpu(), config, members[k].generator, first_units, column_of_unit)
+                for i, k in enumerate(active)
+            ]).to(device)
+            recon, _ = stacked_forward(params, n_encoder, xb, visible, config.mask_channel)
+            losses = _member_loss(heads, recon, xb, ob)
+            optimizer.zero_grad(set_to_none=True)
+            losses.sum().backward()
+            optimizer.step()
+            total += losses.detach() * idx.shape[1]
+        train_losses = (total / n_train).tolist()
+        with torch.no_grad():
+            if n_val:
+                recon, _ = stacked_forward(params, n_encoder, x_val, visible_val, config.mask_channel)
+                hidden = obs_val * (1 - visible_val)
+                has_hidden = hidden.sum(dim=(1, 2), keepdim=True) > 0
+                scores = _member_loss(heads, recon, x_val, torch.where(has_hidden, hidden, obs_val)).tolist()
+            else:
+                scores = train_losses
+        if progress is not None:
+            progress(epoch + 1, config.max_epochs, float(np.mean(train_losses)), float(np.mean(scores)))
+        stopped = []
+        for i, k in enumerate(active):
+            member, score = members[k], scores[i]
+            member.history.train_loss.append(train_losses[i])
+            member.history.validation_loss.append(score)
+            if score < member.best_score - 1e-7:
+                member.best_score = score
+                member.best = [p[i].detach().clone() for p in params]
+                member.history.best_epoch = epoch
+            if score < member.progress_score * (1 - config.min_relative_improvement) - 1e-7:
+                member.progress_score = score
+                member.epochs_without_gain = 0
+            else:
+                member.epochs_without_gain += 1
+                if member.epochs_without_gain >= config.patience:
+                    member.history.stopped_early = True
+                    stopped.append(i)
+        if len(stopped) == len(active):
+            break
+        if stopped:
+            keep = [i for i in range(len(active)) if i not in stopped]
+            active = [active[i] for i in keep]
+            params, optimizer = _shrink(params, optimizer, keep)
+            x_val = x_val[keep] if n_val else None
+            obs_val = obs_val[keep] if n_val else None
+            visible_val = visible_val[keep] if n_val else None
+
+    out = []
+    for model, member in zip(models, members):
+        with torch.no_grad():
+            for k in range(len(member.best) // 2):
+                layer = _layer(model, k)
+                layer.weight.copy_(member.best[2 * k])
+                layer.bias.copy_(member.best[2 * k + 1])
+        model.to(device).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        out.append((model, member.history))
+    return out
+
+
+def _shrink(
+    params: list[Tensor], optimizer: torch.optim.Adam, keep: list[int]
+) -> tuple[list[Tensor], torch.optim.Adam]:
+    """The stacked parameters and Adam's state of the networks ``keep`` only."""
+    index = torch.as_tensor(keep, device=params[0].device)
+    smaller = [p.detach()[index].clone().requires_grad_(True) for p in params]
+    group = optimizer.param_groups[0]
+    new = torch.optim.Adam(smaller, lr=group["lr"], betas=group["betas"], eps=group["eps"],
+                           weight_decay=group["weight_decay"], foreach=True)
+    for old_p, new_p in zip(params, smaller):
+        state = optimizer.state.get(old_p)
+        if state:
+            new.state[new_p] = {
+                "step": state["step"].clone(),
+                "exp_avg": state["exp_avg"][index].clone(),
+                "exp_avg_sq": state["exp_avg_sq"][index].clone(),
+            }
+    return smaller, new
+
+
+class FrozenEnsemble:
+    """Trained networks of one shape, frozen and stacked for the batch-invariant forward pass.
+
+    Calling it on ``x`` and ``observed`` of shape ``(E, n, d)`` (row block ``e``
+    for network ``e``) gives every network's reconstruction and code, computed
+    with the products of :func:`~revimpute.nn.batch_invariant.tiled_linear`
+    (one batched product of fixed tiles per network and layer) and
+    :func:`~revimpute.nn.batch_invariant.blockwise_silu`: each row's result is
+    bitwise what its network gives it alone, whatever the other rows and
+    networks in the call.
+    """
+
+    def __init__(self, models: Sequence[MLPAutoencoder], device: str | torch.device = "cpu") -> None:
+        first = models[0]
+        self.size = len(models)
+        self.mask_channel = first.mask_channel
+        self.n_encoder = len(first.encoder)
+        self.layers = []
+        for k in range(len(first.encoder) + len(first.decoder)):
+            weights = [_layer(m, k).weight.detach().to(device) for m in models]
+            n_out, n_in = weights[0].shape
+            k_in, m_out = _padded(n_in), _padded(n_out)
+            padded = [F.pad(w, (0, k_in - n_in, 0, m_out - n_out)) if (k_in, m_out) != (n_in, n_out) else w
+                      for w in weights]
+            bias = torch.stack([_layer(m, k).bias.detach().to(device) for m in models]).unsqueeze(1)
+            self.layers.append((padded, bias, n_in, n_out, k_in, m_out))
+
+    def _linear(self, h: Tensor, layer: tuple) -> Tensor:
+        padded, bias, n_in, n_out, k_in, m_out = layer
+        n_members, n_rows, _ = h.shape
+        if k_in != n_in:
+            h = F.pad(h, (0, k_in - n_in))
+        n_tiles = n_rows // TILE_ROWS
+        tiles = h.reshape(n_members, n_tiles, TILE_ROWS, k_in)
+        outs = [torch.bmm(block, weight.t().unsqueeze(0).expand(n_tiles, -1, -1))
+                for block, weight in zip(tiles.unbind(0), padded)]
+        out = torch.stack(outs).reshape(n_members, n_rows, m_out)[:, :, :n_out].contiguous()
+        return out + bias
+
+    def __call__(self, x: Tensor, observed: Tensor) -> tuple[Tensor, Tensor]:
+        """Reconstructions ``(E, n, d)`` and codes ``(E, n, latent)`` of rows ``x`` (E, n, d)."""
+        n_members, n_rows, _ = x.shape
+        h = x * observed
+        if self.mask_channel:
+            h = torch.cat([h, observed], dim=2)
+        extra = (-n_rows) % TILE_ROWS
+        if extra:
+            h = torch.cat([h, h.new_zeros((n_members, extra, h.shape[2]))], dim=1)
+        z = h
+        for k, layer in enumerate(self.layers):
+            h = self._linear(h, layer)
+            if k == self.n_encoder - 1:
+                z = h
+            elif k < len(self.layers) - 1:
+                h = blockwise_silu(h.reshape(-1, h.shape[2])).reshape(h.shape)
+        return h[:, :n_rows], z[:, :n_rows]

@@ -1,0 +1,185 @@
+"""The stacked ensemble (training and search), the automatic budget and the thread choice."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from revimpute import ReverseImputer
+from revimpute.nn import TrainingConfig, train_autoencoder
+from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_training
+from revimpute.nn.ensemble import FrozenEnsemble, train_ensemble
+from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
+from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
+
+from conftest import low_rank_data, with_holes
+
+
+def _data(n=240, d=9, seed=0):
+    X = low_rank_data(n, d, seed=seed).astype(np.float32)
+    observed = np.random.default_rng(seed + 1).random(X.shape) > 0.25
+    return X, observed
+
+
+def _weights(model):
+    return [p.detach().clone() for p in model.state_dict().values()]
+
+
+def test_a_network_trained_in_the_stack_is_the_network_trained_alone_in_it():
+    # each member has its own generator and the stacked products are per network, so a
+    # member's weights do not depend on which networks share the stack, nor on those
+    # that stop early and leave it (patience 3: some stop, others go on)
+    X, observed = _data()
+    config = TrainingConfig(hidden_sizes=(32, 16), latent_size=4, max_epochs=40, batch_size=64, patience=3,
+                            learning_rate=3e-3, lr_schedule="cosine")
+    together = train_ensemble(X, observed, config, seeds=[11, 12, 13, 14])
+    lengths = [len(history.train_loss) for _, history in together]
+    assert len(set(lengths)) > 1  # the networks stopped at different epochs
+    for k, seed in enumerate([11, 12, 13, 14]):
+        (alone, history), = train_ensemble(X, observed, config, seeds=[seed])
+        assert history.train_loss == together[k][1].train_loss
+        assert history.best_epoch == together[k][1].best_epoch
+        for a, b in zip(_weights(alone), _weights(together[k][0])):
+            assert torch.equal(a, b)
+
+
+def test_stacked_training_follows_the_single_network_trainer():
+    # the same draws in the same order; the batched product agrees to float rounding
+    X, observed = _data()
+    config = TrainingConfig(hidden_sizes=(32, 16), latent_size=4, max_epochs=6, batch_size=64, patience=100)
+    (stacked, history), = train_ensemble(X, observed, config, seeds=[5])
+    single, single_history = train_autoencoder(X, observed, config, seed=5)
+    np.testing.assert_allclose(history.validation_loss, single_history.validation_loss, rtol=1e-4)
+    for a, b in zip(_weights(stacked), _weights(single)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+    assert not any(p.requires_grad for p in stacked.parameters())
+    assert not stacked.training
+
+
+def test_stacked_training_keeps_each_networks_best_weights():
+    X, observed = _data()
+    config = TrainingConfig(hidden_sizes=(16,), latent_size=3, max_epochs=30, batch_size=256, patience=4,
+                            learning_rate=0.05)
+    for model, history in train_ensemble(X, observed, config, seeds=[1, 2]):
+        assert history.best_epoch == int(np.argmin(history.validation_loss))
+        if history.stopped_early:
+            assert len(history.train_loss) == history.best_epoch + 1 + config.patience
+
+
+def test_frozen_ensemble_rows_are_each_networks_own_forward_pass():
+    imputer = ReverseImputer(hidden_sizes=(24, 12), latent_size=3, max_epochs=3, n_models=3).fit(
+        with_holes(low_rank_data(120, 7))[0]
+    )
+    x = torch.from_numpy(low_rank_data(45, 7, seed=3).astype(np.float32))
+    observed = (torch.rand(x.shape, generator=torch.Generator().manual_seed(0)) > 0.3).float()
+    shape = (3, *x.shape)
+    recon, code = FrozenEnsemble(imputer.models_)(x.expand(shape), observed.expand(shape))
+    for k, model in enumerate(imputer.models_):
+        alone, z = model(x, observed, batch_invariant=True)
+        assert torch.equal(recon[k], alone) and torch.equal(code[k], z)
+
+
+@pytest.mark.parametrize("config", [
+    ReverseConfig(estimate="mean"),
+    ReverseConfig(estimate="mode", loss="all", n_restarts=2, max_steps=25),
+    ReverseConfig(estimate="mode", loss="heldout", max_steps=20, chunk_size=17),
+])
+def test_the_ensemble_search_gives_each_network_its_own_result(config):
+    # the networks search one tensor together; each (network, row) pair converges on
+    # its own, so every network's result is bitwise its search alone
+    X = low_rank_data(150, 8)
+    Xh, mask = with_holes(X, 0.25)
+    imputer = ReverseImputer(hidden_sizes=(24, 12), latent_size=3, max_epochs=5, n_models=3).fit(Xh)
+    units = imputer.scaler_.transform(np.where(mask, 0.0, Xh)).astype(np.float32)
+    radii, seeds = imputer.radii_, imputer._model_seeds()
+    together, reports = reverse_impute_ensemble(imputer.models_, units, mask, config, radii, seeds,
+                                                bounds=imputer.scaled_bounds())
+    for k, model in enumerate(imputer.models_):
+        alone, report = reverse_impute(model, units, mask, config, radii[k], seeds[k], bounds=imputer.scaled_bounds())
+        assert np.array_equal(alone, together[k])
+        assert report.row_steps == reports[k].row_steps
+        assert report.rows_converged == reports[k].rows_converged
+
+
+def test_the_ensemble_search_on_a_mixed_table_gives_each_network_its_own_result():
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(with_holes(low_rank_data(160, 5), 0.2)[0], columns=list("abcde"))
+    frame["kind"] = pd.Series(rng.choice(["x", "y", "z"], 160)).where(rng.random(160) > 0.2)
+    frame["flag"] = pd.Series(rng.random(160) > 0.5, dtype="boolean").where(rng.random(160) > 0.2)
+    imputer = ReverseImputer(hidden_sizes=(24, 12), latent_size=3, max_epochs=5, n_models=2).fit(frame)
+    encoded = imputer.encoder_.encode(frame)
+    layout, bounds = imputer.encoder_.layout_, imputer.scaled_bounds()
+    config = imputer.reverse_config()
+    together, _ = reverse_impute_ensemble(imputer.models_, encoded.values, encoded.missing, config,
+                                          imputer.radii_, imputer._model_seeds(), bounds=bounds, layout=layout)
+    for k, (model, radius, seed) in enumerate(imputer._networks()):
+        alone, _ = reverse_impute(model, encoded.values, encoded.missing, config, radius, seed, bounds=bounds,
+                                  layout=layout)
+        assert np.array_equal(alone, together[k])
+
+
+def test_automatic_budget_by_table_size():
+    budget = TrainingBudget(steps=300, max_batch=512, lr_scale=10.0, patience_fraction=0.25, min_patience=10)
+    small = automatic_training(200, 0.1, 1e-3, 500, None, budget)
+    assert small["batch_size"] == 180  # every training row in one step
+    assert small["max_epochs"] == 300 and small["patience"] == 75
+    assert small["learning_rate"] == pytest.approx(1e-2) and small["lr_schedule"] == "cosine"
+    middle = automatic_training(5000, 0.1, 1e-3, 500, None, budget)
+    assert middle["batch_size"] == 512 and middle["max_epochs"] == 34  # 9 steps an epoch
+    capped = automatic_training(200, 0.1, 1e-3, 50, 7, budget)
+    assert capped["max_epochs"] == 50 and capped["patience"] == 7  # the parameters still bound it
+    large = automatic_training(LARGE_TABLE_ROWS * 8, 0.1, 1e-3, 500, None, budget)
+    assert large["batch_size"] == 1024 and large["max_epochs"] == 33
+    assert large["learning_rate"] == pytest.approx(8e-3)
+
+
+def test_cgroup_quota_is_read_in_cores(tmp_path):
+    path = tmp_path / "cpu.max"
+    path.write_text("150000 100000\n")
+    assert cgroup_cpu_limit(path) == 1.5
+    path.write_text("max 100000\n")
+    assert cgroup_cpu_limit(path) is None
+    assert cgroup_cpu_limit(tmp_path / "missing") is None
+
+
+def test_busy_threads_are_counted_from_the_kernels_runnable_count(tmp_path):
+    path = tmp_path / "loadavg"
+    path.write_text("3.10 2.00 1.00 4/321 9999\n")
+    assert runnable_elsewhere(samples=3, interval=0.0, path=path) == 3  # four runnable, one of them us
+    path.write_text("garbage\n")
+    assert runnable_elsewhere(samples=1, interval=0.0, path=path) is None
+
+
+def test_thread_choice_never_exceeds_the_limit_or_the_cores(monkeypatch):
+    import revimpute.nn.threads as threads
+
+    monkeypatch.setattr(threads, "allowed_cpus", lambda: 4)
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: 3)
+    assert choose_threads(limit=8) == 1  # three of the four cores are busy
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: 0)
+    assert choose_threads(limit=8) == 4
+    assert choose_threads(limit=2) == 2
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: None)
+    assert choose_threads(limit=8) == 4
+    monkeypatch.setattr(threads, "runnable_elsewhere", lambda: 9)
+    assert choose_threads(limit=8) == 1
+    assert 1 <= allowed_cpus()
+
+
+def test_compute_threads_restores_the_callers_setting():
+    before = torch.get_num_threads()
+    with compute_threads(before + 1) as n:
+        assert n == torch.get_num_threads() == before + 1
+    assert torch.get_num_threads() == before
+    with pytest.raises(RuntimeError), compute_threads(before + 1):
+        raise RuntimeError("inside")
+    assert torch.get_num_threads() == before
+
+
+def test_fit_and_transform_leave_the_thread_count_as_they_found_it(holed):
+    _, Xh, _ = holed
+    before = torch.get_num_threads()
+    ReverseImputer(hidden_sizes=(16,), latent_size=3, max_epochs=2, reverse_steps=3, n_models=2).fit(Xh).transform(Xh)
+    assert torch.get_num_threads() == before
