@@ -170,8 +170,9 @@ class MethodScore:
     seconds: float
 
 
-def _clip(values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-    return values if bounds is None else np.clip(values, bounds[0], bounds[1])
+def _clip(values: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None, mask: np.ndarray) -> np.ndarray:
+    """The imputed (``mask``) cells of ``values`` clipped to ``bounds``; the observed ones as they are."""
+    return values if bounds is None else np.where(mask, np.clip(values, bounds[0], bounds[1]), values)
 
 
 def _scores(method, truth, filled, mask, seconds, whole=None) -> MethodScore:
@@ -260,7 +261,7 @@ def run_corruption(
     reverse_methods = {"reverse_input", "reverse_cleaned", "reverse_mean"} & set(methods)
     if "pass" in methods or reverse_methods:  # the pass is also half of the mean estimate
         start = time.perf_counter()
-        first = _clip(ensemble_mean([one_pass(m, x, mask) for m, _, _ in nets]), bounds)
+        first = _clip(ensemble_mean([one_pass(m, x, mask) for m, _, _ in nets]), bounds, mask)
         pass_seconds = time.perf_counter() - start
     if "pass" in methods:
         start = time.perf_counter()
@@ -294,7 +295,7 @@ def run_corruption(
         clean_seconds = time.perf_counter() - start
         start = time.perf_counter()
         raw = ensemble_mean(raws)
-        cleaned = _clip(ensemble_mean(cleans), bounds)
+        cleaned = _clip(ensemble_mean(cleans), bounds, mask)
         mean = np.where(mask, 0.5 * (cleaned + first), x)
         mean_seconds = pass_seconds + time.perf_counter() - start
         raw_t, cleaned_t, mean_t = (imputer.scaler_.inverse_transform(a) for a in (raw, cleaned, mean))
