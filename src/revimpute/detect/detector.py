@@ -195,9 +195,10 @@ def detect_missing(
     for position, (scan, never) in enumerate(zip(scans, nevers)):
         series = frame.iloc[:, position]
         name = names[position]
-        flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0)
+        # native gaps (an empty cell of a text column) are masked, not findings
+        flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0) & ~scan.native
         native_codes = np.flatnonzero(scan.native)
-        flagged_codes = np.flatnonzero(flagged & ~scan.native)
+        flagged_codes = np.flatnonzero(flagged)
         masked_codes = np.concatenate([native_codes, flagged_codes]).astype(np.int64)
 
         native_mask = scan.codes < 0

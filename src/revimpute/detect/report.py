@@ -89,9 +89,9 @@ def advice_lines(advice: DropAdvice) -> list[str]:
     return lines
 
 
-def print_scan(console: Console, result: DetectionResult, advice: DropAdvice,
+def print_scan(console: Console, result: DetectionResult, advice: DropAdvice | None,
                source: str) -> None:
-    """Print the findings, the per-column overview and the advice."""
+    """Print the findings, the per-column overview and the advice (unless None)."""
     n_rows = result.n_rows
     console.print(
         Text.assemble((source, "bold"), f": {n_rows} rows x {len(result.columns)} columns, "
@@ -103,15 +103,15 @@ def print_scan(console: Console, result: DetectionResult, advice: DropAdvice,
     else:
         console.print("No disguised missing values found.")
     console.print(overview_table(result))
-    for line in advice_lines(advice):
+    for line in advice_lines(advice) if advice is not None else ():
         console.print(line, highlight=False, markup=False)
 
 
-def scan_document(result: DetectionResult, advice: DropAdvice, source: str) -> dict:
-    """The JSON document printed by ``revimpute scan --json``."""
+def scan_document(result: DetectionResult, advice: DropAdvice | None, source: str) -> dict:
+    """The JSON document printed by ``revimpute scan --json`` (``advice`` None when skipped)."""
     doc = {"source": source}
     doc.update(result.to_dict())
-    doc["advice"] = advice.to_dict()
+    doc["advice"] = advice.to_dict() if advice is not None else None
     return doc
 
 
@@ -190,7 +190,7 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(result: DetectionResult, advice: DropAdvice, source: str) -> str:
+def render_html(result: DetectionResult, advice: DropAdvice | None, source: str) -> str:
     """Render the self-contained HTML report (picture embedded as base64)."""
     png = base64.b64encode(missingness_png(result)).decode("ascii")
     findings = _html_table(
@@ -203,7 +203,8 @@ def render_html(result: DetectionResult, advice: DropAdvice, source: str) -> str
         [[c.column, c.inferred, c.native_missing, c.disguised, c.missing,
           f"{c.missing_share:.1%}", c.cleaned_dtype] for c in result.columns],
     )
-    advice_html = "".join(f"<li>{html.escape(line)}</li>" for line in advice_lines(advice))
+    lines = advice_lines(advice) if advice is not None else ["Advice skipped (--no-advice)."]
+    advice_html = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     title = html.escape(f"revimpute scan: {source}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -229,7 +230,7 @@ img {{ max-width: 100%; }}
 """
 
 
-def write_report(path: str | os.PathLike, result: DetectionResult, advice: DropAdvice,
+def write_report(path: str | os.PathLike, result: DetectionResult, advice: DropAdvice | None,
                  source: str) -> Path:
     """Write the HTML report atomically and return its path."""
     text = render_html(result, advice, source)
