@@ -68,16 +68,27 @@ def _p(value: float) -> str:
 
 def advice_lines(advice: DropAdvice) -> list[str]:
     """The advice as a few plain-text lines."""
-    lines = [
-        f"Dropping rows with gaps would lose {advice.rows_lost} of {advice.rows} rows "
-        f"({advice.rows_lost_share:.1%}).",
-    ]
+    lines = []
+    if advice.empty_columns:
+        lines.append(f"Columns with no observed value: {', '.join(repr(c) for c in advice.empty_columns[:10])}"
+                     + (f" and {len(advice.empty_columns) - 10} more" if len(advice.empty_columns) > 10 else "")
+                     + ".")
+    if advice.sparse_columns:
+        lines.append("Nearly empty columns: " + ", ".join(f"{c!r} ({share:.0%} missing)"
+                                                         for c, share in advice.sparse_columns[:10])
+                     + (f" and {len(advice.sparse_columns) - 10} more" if len(advice.sparse_columns) > 10 else "")
+                     + ".")
+    rest = " (in the other columns)" if advice.empty_columns or advice.sparse_columns else ""
+    lines.append(
+        f"Dropping rows with gaps{rest} would lose {advice.rows_lost} of {advice.rows} rows "
+        f"({advice.rows_lost_share:.1%})."
+    )
     if advice.little_columns:
         lines.append(
             f"Little's MCAR test on {len(advice.little_columns)} numeric column(s): "
             f"d2={advice.little_statistic:.3f}, df={advice.little_df}, "
             f"p={_p(advice.little_pvalue)} ({advice.little_patterns} pattern(s), "
-            f"{advice.tested_rows} rows)."
+            f"{advice.little_rows} rows)."
         )
     differing = [t for t in advice.column_tests if t.differs]
     for t in differing:
