@@ -243,3 +243,42 @@ def test_scan_types_columns_as_impute_does(tmp_path):
                      "x": ("number", "float64"), "ok": ("boolean", "boolean"), "name": ("text", "str")}
     frame = read_clean(path).frame
     assert {c: str(frame[c].dtype) for c in frame} == {c: t[1] for c, t in types.items()}
+
+
+def test_all_columns_at_once_equals_column_by_column(dirty):
+    from revimpute.clean._types import column_stats, convert_column, convert_table, decide, table_stats
+
+    text = read_table(dirty, as_text=True)
+    text["late"] = ["1.5"] * (N - 1) + ["x"]  # a column that is text only in its last cell
+    text["blank"] = ""
+    table = clean(text, **OPTIONS)
+    rules = table.plan.rules
+    missing, _ = rules.check(text)
+    together = table_stats(text, missing, rules.formats)
+    alone = [column_stats(text.iloc[:, j], missing[:, j], rules.format_of(j)) for j in range(text.shape[1])]
+    assert [decide(s) for s in together] == [decide(s) for s in alone] == table.plan.types
+    for a, b in zip(together, alone):
+        assert (a.observed, a.missing, a.numbers, a.integers, a.inexact, a.padded, a.booleans) == \
+            (b.observed, b.missing, b.numbers, b.integers, b.inexact, b.padded, b.booleans)
+    frame = convert_table(text, missing, table.plan.types, rules.formats)
+    for j, ctype in enumerate(table.plan.types):
+        pd.testing.assert_series_equal(
+            frame.iloc[:, j], convert_column(text.iloc[:, j], missing[:, j], ctype, rules.format_of(j)),
+            check_exact=True)
+
+
+def test_a_wide_file_of_one_row_is_answered(tmp_path):
+    import time
+
+    rng = np.random.default_rng(0)
+    p = 20_000
+    path = tmp_path / "wide.csv"
+    values = [f"{v:.3f}" for v in rng.normal(size=p)]
+    values[5] = "NULL"
+    path.write_text(",".join(f"c{i}" for i in range(p)) + "\n" + ",".join(values) + "\n")
+    begin = time.perf_counter()
+    result = runner.invoke(app, ["scan", str(path)])
+    seconds = time.perf_counter() - begin
+    assert result.exit_code == 0, result.output
+    assert "200 of 20000 columns" in result.stdout and "'NULL'" in result.stdout
+    assert seconds < 90  # > 300 s for 200,000 columns at 2de601a; see docs/cleaning.md

@@ -286,11 +286,20 @@ def sniff_separator(sample: str, default: str = ",", *, complete: bool = True) -
 
 
 def _sample_text(path: str | os.PathLike, encoding: str) -> tuple[str, bool]:
-    """The decoded start of the file, cut at a line end, and whether it is the whole file."""
+    """The decoded start of the file, cut at a line end, and whether it is the whole file.
+
+    At least :data:`SAMPLE_BYTES` bytes, and more until the sample holds two
+    line ends (a header wider than that is read whole).
+    """
     with open_bytes(path) as handle:
         head = _read(handle, SAMPLE_BYTES + 1, path)
-    complete = len(head) <= SAMPLE_BYTES
-    text = head[:SAMPLE_BYTES].decode(encoding, errors="replace")
+        while head.count(b"\n") < 2:
+            more = _read(handle, max(len(head), SAMPLE_BYTES), path)
+            if not more:
+                break
+            head += more
+    complete = len(head) <= SAMPLE_BYTES or head.count(b"\n") < 2
+    text = head.decode(encoding, errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
     if not complete:

@@ -28,7 +28,7 @@ import pandas as pd
 
 from revimpute.clean._rules import MissingRules, find_rules, recount
 from revimpute.clean._sample import Reservoir
-from revimpute.clean._types import ColumnStats, ColumnType, column_stats, convert_column, decide
+from revimpute.clean._types import ColumnStats, ColumnType, convert_table, decide, table_stats, text_values
 from revimpute.detect import ColumnSummary, DetectionResult, Finding
 from revimpute.exceptions import InputDataError
 
@@ -127,18 +127,16 @@ class TablePlan:
 
     def apply(self, chunk: pd.DataFrame) -> CleanChunk:
         """Rows of the table as typed columns, with their missing and native cells."""
-        missing, native = self.rules.check(chunk)
-        return CleanChunk(self.typed(chunk, missing), missing, native)
+        values = text_values(chunk)
+        missing, native = self.rules.check(chunk, values)
+        return CleanChunk(convert_table(chunk, missing, self.types, self.rules.formats, values), missing, native)
 
     def typed(self, chunk: pd.DataFrame, missing: np.ndarray | None = None) -> pd.DataFrame:
         """``chunk`` with every column in its table-wide type and missing cells NaN/NA/NaT."""
+        values = text_values(chunk)
         if missing is None:
-            missing, _ = self.rules.check(chunk)
-        columns = {j: convert_column(chunk.iloc[:, j], missing[:, j], ctype, self.rules.format_of(j))
-                   for j, ctype in enumerate(self.types)}
-        out = pd.DataFrame(columns, index=chunk.index)
-        out.columns = chunk.columns
-        return out
+            missing, _ = self.rules.check(chunk, values)
+        return convert_table(chunk, missing, self.types, self.rules.formats, values)
 
     def detection(self, chunk: CleanChunk) -> DetectionResult:
         """A :class:`DetectionResult` of the whole table held by ``chunk``."""
@@ -167,9 +165,9 @@ class _Tally:
     rows: int = 0
 
     def add(self, chunk: pd.DataFrame, rules: MissingRules) -> None:
-        missing, native = rules.check(chunk)
-        stats = [column_stats(chunk.iloc[:, j], missing[:, j], rules.format_of(j))
-                 for j in range(chunk.shape[1])]
+        values = text_values(chunk)
+        missing, native = rules.check(chunk, values)
+        stats = table_stats(chunk, missing, rules.formats, values)
         if self.stats is None:
             self.stats, self.counts = stats, {}
             self.native = native.sum(axis=0)
@@ -182,8 +180,8 @@ class _Tally:
         self.rows += len(chunk)
         flagged = missing & ~native
         for j in np.flatnonzero(flagged.any(axis=0)):
-            values = chunk.iloc[:, j].to_numpy(dtype=object)[flagged[:, j]]
-            codes, uniques = pd.factorize(values)
+            cells = (values[:, j] if values is not None else chunk.iloc[:, j].to_numpy(dtype=object))[flagged[:, j]]
+            codes, uniques = pd.factorize(cells)
             for value, count in zip(uniques, np.bincount(codes)):
                 key = rules.finding_key(int(j), value)
                 self.counts[key] = self.counts.get(key, 0) + int(count)

@@ -82,11 +82,12 @@ class MissingRules:
         """The number format of column ``j``, if it has one."""
         return self.formats.get(j)
 
-    def check(self, chunk: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    def check(self, chunk: pd.DataFrame, values: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """``(missing, native)``: boolean arrays shaped like ``chunk``.
 
         ``native`` marks NaN/None and empty-text cells, ``missing`` those and
-        every flagged cell.
+        every flagged cell. ``values``: the chunk's cells as one object array,
+        when at hand (all columns text).
 
         Raises
         ------
@@ -97,7 +98,7 @@ class MissingRules:
             raise ValueError(f"the rows have columns {list(chunk.columns)!r}, expected {list(self.labels)!r}")
         text = np.array([is_text_dtype(dtype) for dtype in chunk.dtypes], dtype=bool)
         if text.all():  # one pass over all the cells
-            values = chunk.to_numpy(dtype=object)
+            values = chunk.to_numpy(dtype=object) if values is None else values
             native = pd.isna(values) | (values == "")
         else:
             native = chunk.isna().to_numpy(dtype=bool)
@@ -179,11 +180,11 @@ def find_rules(
     result = detect_missing(frame, policy=policy, extra_tokens=tokens, never_flag=never)
     mask = result.mask.to_numpy(dtype=bool)
     native = result.native.to_numpy(dtype=bool) if result.native is not None else np.zeros_like(mask)
-    flagged = []
-    for j in range(frame.shape[1]):
-        rows = mask[:, j] & ~native[:, j]
-        values = frame.iloc[:, j].to_numpy(dtype=object)[rows]
-        flagged.append(np.asarray(pd.unique(pd.Series(values, dtype=object)), dtype=object))
+    disguised = mask & ~native
+    flagged = [np.zeros(0, dtype=object)] * frame.shape[1]
+    for j in np.flatnonzero(disguised.any(axis=0)):
+        values = frame.iloc[:, j].to_numpy(dtype=object)[disguised[:, j]]
+        flagged[j] = np.asarray(pd.unique(pd.Series(values, dtype=object)), dtype=object)
     position = {str(label): j for j, label in enumerate(frame.columns)}
     formats = {position[name]: fmt for name, fmt in result.formats.items() if name in position}
     use_tokens = policy != "off"

@@ -101,7 +101,7 @@ class Reservoir:
         _, first = np.unique(slots[rows][::-1], return_index=True)
         winners = np.sort(rows[::-1][first])
         self._slot_pos[slots[winners].astype(np.int64)] = positions[winners]
-        self._kept.append(chunk.iloc[winners])
+        self._kept.append(chunk if winners.size == len(chunk) else chunk.iloc[winners])
         self._kept_pos = np.concatenate([self._kept_pos, positions[winners]])
         alive = np.isin(self._kept_pos, self._slot_pos)
         if not alive.all():

@@ -237,13 +237,47 @@ def _written_whole(values: np.ndarray, numbers: np.ndarray, fmt: NumberFormat | 
 
 
 def _date_stats(values: np.ndarray) -> DateStats | None:
-    if not _matches(_arrow_text(values), ISO_DATE_RE).all():
-        return None
+    """The ISO 8601 reading of distinct values that all look like ISO dates (None if one fails)."""
     try:
         stamps = text_to_datetime(pd.Series(values, dtype=object))
     except (ValueError, TypeError, OverflowError):
         return None
     return DateStats(getattr(stamps.dtype, "tz", None), {stamps.dt.unit}, stamps.min(), stamps.max())
+
+
+@dataclass
+class _Properties:
+    """What each of some distinct text values is (the inputs of the typing rules)."""
+
+    numbers: np.ndarray  # the number it writes, NaN if none
+    inexact: np.ndarray  # a number a float cannot hold exactly
+    padded: np.ndarray  # written with leading zeros
+    whole: np.ndarray  # a whole number written without a decimal part or exponent
+    boolean: np.ndarray  # true / false
+    iso: np.ndarray  # an ISO 8601 date or date-time
+
+
+def _properties(uniques: np.ndarray, fmt: NumberFormat | None) -> _Properties:
+    numbers = parse_numbers(uniques, fmt)
+    arrow = _arrow_text(uniques)
+    stripped = pc.utf8_trim_whitespace(arrow)
+    with np.errstate(invalid="ignore"):
+        inexact = np.isfinite(numbers) & (np.abs(numbers) >= EXACT_LIMIT)
+    words = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(list(_BOOLEAN_TEXT), type=pa.large_string()))
+    return _Properties(numbers, inexact, _matches(stripped, ZERO_PADDED_RE), _written_whole(uniques, numbers, fmt),
+                       pc.fill_null(words, False).to_numpy(zero_copy_only=False).astype(bool),
+                       _matches(arrow, ISO_DATE_RE))
+
+
+def _stats_from(stats: ColumnStats, uniques: np.ndarray, counts: np.ndarray, props: _Properties) -> ColumnStats:
+    """Fill ``stats`` from a column's distinct observed values, their counts and properties."""
+    stats.numbers = not np.isnan(props.numbers).any()
+    stats.inexact = bool(props.inexact.any())
+    stats.padded = int(counts[props.padded].sum())
+    stats.integers = stats.numbers and bool(props.whole.all())
+    stats.booleans = bool(props.boolean.all())
+    stats.dates = None if stats.numbers or stats.booleans or not props.iso.all() else _date_stats(uniques)
+    return stats
 
 
 def column_stats(series: pd.Series, missing: np.ndarray, fmt: NumberFormat | None = None) -> ColumnStats:
@@ -262,24 +296,73 @@ def column_stats(series: pd.Series, missing: np.ndarray, fmt: NumberFormat | Non
         return stats
     codes, uniques = pd.factorize(observed)
     uniques = np.asarray(uniques, dtype=object)
-    counts = np.bincount(codes, minlength=len(uniques))
-    numbers = parse_numbers(uniques, fmt)
-    stats.numbers = not np.isnan(numbers).any()
-    stripped = pc.utf8_trim_whitespace(_arrow_text(uniques))
-    if stats.numbers:
-        stats.inexact = bool((np.isfinite(numbers) & (np.abs(numbers) >= EXACT_LIMIT)).any())
-        stats.padded = int(counts[_matches(stripped, ZERO_PADDED_RE)].sum())
-        stats.integers = bool(_written_whole(uniques, numbers, fmt).all())
-    else:
-        stats.integers = False
-    words = pc.is_in(pc.utf8_lower(stripped), value_set=pa.array(list(_BOOLEAN_TEXT), type=pa.large_string()))
-    stats.booleans = bool(pc.all(words).as_py())
-    stats.dates = None if stats.numbers or stats.booleans else _date_stats(uniques)
-    return stats
+    return _stats_from(stats, uniques, np.bincount(codes, minlength=len(uniques)), _properties(uniques, fmt))
+
+
+def text_values(frame: pd.DataFrame) -> np.ndarray | None:
+    """The cells of a frame whose columns all hold text, as one 2-D object array (else None)."""
+    if all(is_text_dtype(dtype) for dtype in frame.dtypes):
+        return frame.to_numpy(dtype=object)
+    return None
+
+
+def _column(frame: pd.DataFrame, values: np.ndarray | None, j: int) -> pd.Series:
+    """Column ``j`` of ``frame`` (from ``values``, the frame's cells, when given)."""
+    if values is None:
+        return frame.iloc[:, j]
+    return pd.Series(values[:, j], index=frame.index, name=frame.columns[j], dtype=object)
+
+
+def table_stats(frame: pd.DataFrame, missing: np.ndarray, formats: dict[int, NumberFormat],
+                values: np.ndarray | None = None) -> list[ColumnStats]:
+    """:func:`column_stats` of every column of ``frame``, the text columns all at once.
+
+    The distinct values of all the plain text columns (no number format) are
+    read together, so the cost does not grow with the number of columns
+    beyond the cells themselves; the result is the same as column by column.
+    ``values`` is the frame's cells when already at hand (:func:`text_values`).
+    """
+    dtypes = list(frame.dtypes)
+    out: list[ColumnStats | None] = [None] * len(dtypes)
+    plain = [j for j, dtype in enumerate(dtypes) if is_text_dtype(dtype) and j not in formats]
+    if len(plain) > 1:
+        cols = (values[:, plain] if values is not None else frame.iloc[:, plain].to_numpy(dtype=object)).T
+        seen = ~missing[:, plain].T
+        cells = cols[seen]  # column by column
+        if _all_text(cells):
+            counts = seen.sum(axis=1)
+            column = np.repeat(np.arange(len(plain)), counts)
+            codes, uniques = pd.factorize(cells)
+            uniques = np.asarray(uniques, dtype=object)
+            props = _properties(uniques, None)
+            per_cell = {name: getattr(props, name)[codes] for name in ("inexact", "padded", "boolean", "iso")}
+            per_cell["numbers"] = ~np.isnan(props.numbers)[codes]
+            per_cell["whole"] = props.whole[codes]
+            tally = {name: np.bincount(column, weights=flags, minlength=len(plain)).astype(np.int64)
+                     for name, flags in per_cell.items()}
+            starts = np.concatenate([[0], np.cumsum(counts)])
+            for i, j in enumerate(plain):
+                stats = ColumnStats(dtypes[j], True, observed=int(counts[i]), missing=int(missing.shape[0] - counts[i]))
+                if counts[i]:
+                    stats.numbers = tally["numbers"][i] == counts[i]
+                    stats.inexact = bool(tally["inexact"][i])
+                    stats.padded = int(tally["padded"][i])
+                    stats.integers = stats.numbers and tally["whole"][i] == counts[i]
+                    stats.booleans = tally["boolean"][i] == counts[i]
+                    dates = not (stats.numbers or stats.booleans) and tally["iso"][i] == counts[i]
+                    stats.dates = _date_stats(pd.unique(cells[starts[i]:starts[i + 1]])) if dates else None
+                out[j] = stats
+    for j in range(len(dtypes)):
+        if out[j] is None:
+            stats = column_stats(_column(frame, values, j), missing[:, j], formats.get(j))
+            stats.dtype = dtypes[j]
+            out[j] = stats
+    return out  # type: ignore[return-value]
 
 
 def _all_text(values: np.ndarray) -> bool:
-    return all(isinstance(v, str) for v in values)
+    """Whether every value is a str (pandas' C type inference)."""
+    return pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty")
 
 
 def decide(stats: ColumnStats) -> ColumnType:
@@ -369,3 +452,49 @@ def _numbers_of(values: np.ndarray, fmt: NumberFormat | None) -> np.ndarray:
         return np.zeros(0)
     codes, uniques = pd.factorize(values)
     return parse_numbers(np.asarray(uniques, dtype=object), fmt)[codes]
+
+
+def convert_table(frame: pd.DataFrame, missing: np.ndarray, types: list[ColumnType],
+                  formats: dict[int, NumberFormat], values: np.ndarray | None = None) -> pd.DataFrame:
+    """Every column of ``frame`` as :func:`convert_column` converts it.
+
+    The plain text columns typed as numbers (no number format) are parsed
+    all at once and built as one block, so the cost does not grow with the
+    number of columns beyond the cells themselves; every other column is
+    converted on its own. The result is the same as column by column.
+    ``values`` is the frame's cells when already at hand (:func:`text_values`).
+    """
+    n = frame.shape[0]
+    numeric = [j for j, t in enumerate(types) if t.kind in ("number", "integer", "empty") and j not in formats
+               and (t.kind == "empty" or isinstance(t.dtype, np.dtype))]
+    parts: dict[int, pd.Series] = {}
+    blocks: list[pd.DataFrame] = []
+    if len(numeric) > 1:
+        parsed = np.full((len(numeric), n), np.nan)
+        text_cols = [i for i, j in enumerate(numeric) if types[j].kind != "empty"]
+        if text_cols:
+            chosen = [numeric[i] for i in text_cols]
+            cells = (values[:, chosen] if values is not None else frame.iloc[:, chosen].to_numpy(dtype=object)).T
+            seen = ~missing[:, chosen].T
+            block = np.full(cells.shape, np.nan)
+            block[seen] = _numbers_of(cells[seen], None)
+            parsed[text_cols] = block
+        for dtype in (np.dtype(np.float64), np.dtype(np.int64)):
+            rows = [i for i, j in enumerate(numeric) if (types[j].dtype == dtype and types[j].kind != "empty")
+                    or (dtype == np.float64 and types[j].kind == "empty")]
+            if rows:
+                blocks.append(pd.DataFrame(parsed[rows].T.astype(dtype), index=frame.index,
+                                           columns=[numeric[i] for i in rows]))
+    else:
+        numeric = []
+    done = set(numeric)
+    for j, ctype in enumerate(types):
+        if j not in done:
+            parts[j] = convert_column(_column(frame, values, j), missing[:, j], ctype, formats.get(j))
+    if parts:
+        blocks.append(pd.DataFrame(parts, index=frame.index))
+    out = pd.concat(blocks, axis=1) if len(blocks) > 1 else blocks[0] if blocks else pd.DataFrame(index=frame.index)
+    order = np.argsort(np.asarray(out.columns, dtype=np.int64), kind="stable")
+    out = out.iloc[:, order] if not (order == np.arange(order.size)).all() else out
+    out.columns = frame.columns
+    return out

@@ -24,6 +24,10 @@ from revimpute.detect.advice import DropAdvice
 from revimpute.detect.types import DetectionResult
 from revimpute.io import atomic_path
 
+#: Rows of the findings and overview tables printed on a terminal (the JSON
+#: document and the HTML report hold them all).
+MAX_PRINTED_ROWS = 200
+
 PRESENT = np.array([0.27, 0.30, 0.35])
 NATIVE = np.array([1.0, 1.0, 1.0])
 DISGUISED = np.array([0.93, 0.45, 0.10])
@@ -34,8 +38,8 @@ def _show(value: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def findings_table(result: DetectionResult) -> Table:
-    """A rich table of the findings (one row per flagged value)."""
+def findings_table(result: DetectionResult, limit: int | None = None) -> Table:
+    """A rich table of the findings (one row per flagged value; the first ``limit``)."""
     table = Table(title="Disguised missing values", title_justify="left")
     for name, justify in (("column", "left"), ("value", "left"), ("count", "right"),
                           ("share", "right")):
@@ -43,19 +47,24 @@ def findings_table(result: DetectionResult) -> Table:
     table.add_column("kind", no_wrap=True)
     table.add_column("conf.", justify="right", no_wrap=True)
     table.add_column("evidence", justify="left", overflow="fold", ratio=1, min_width=30)
-    for f in result.findings:  # Text: values and names are shown as written, never as markup
+    for f in result.findings[:limit]:  # Text: values and names are shown as written, never as markup
         table.add_row(Text(f.column), Text(_show(f.value)), str(f.count), f"{f.share:.1%}", f.kind,
                       f"{f.confidence:.2f}", Text(f.evidence))
     return table
 
 
-def overview_table(result: DetectionResult) -> Table:
-    """A rich table with the missingness of every column."""
+def overview_table(result: DetectionResult, limit: int | None = None) -> Table:
+    """A rich table with the missingness of every column (of ``limit`` columns: those with
+    the most missing cells, in table order)."""
     table = Table(title="Missingness per column", title_justify="left")
     for name, justify in (("column", "left"), ("type", "left"), ("native", "right"),
                           ("disguised", "right"), ("missing", "right"), ("share", "right")):
         table.add_column(name, justify=justify, overflow="fold")
-    for c in result.columns:
+    columns = result.columns
+    if limit is not None and len(columns) > limit:
+        keep = set(np.argsort([-c.missing for c in columns], kind="stable")[:limit].tolist())
+        columns = [c for j, c in enumerate(columns) if j in keep]
+    for c in columns:
         table.add_row(Text(c.column), c.inferred, str(c.native_missing), str(c.disguised),
                       str(c.missing), f"{c.missing_share:.1%}")
     return table
@@ -110,12 +119,20 @@ def print_scan(console: Console, result: DetectionResult, advice: DropAdvice | N
         highlight=False,
     )
     if result.findings:
-        console.print(findings_table(result))
+        console.print(findings_table(result, MAX_PRINTED_ROWS))
+        _say_more(console, len(result.findings), "findings")
     else:
         console.print("No disguised missing values found.")
-    console.print(overview_table(result))
+    console.print(overview_table(result, MAX_PRINTED_ROWS))
+    _say_more(console, len(result.columns), "columns (those with the most missing cells are shown)")
     for line in advice_lines(advice) if advice is not None else ():
         console.print(line, highlight=False, markup=False)
+
+
+def _say_more(console: Console, total: int, what: str) -> None:
+    if total > MAX_PRINTED_ROWS:
+        console.print(f"{MAX_PRINTED_ROWS} of {total} {what}; --json or --report lists them all.",
+                      highlight=False, markup=False)
 
 
 def scan_document(result: DetectionResult, advice: DropAdvice | None, source: str) -> dict:
