@@ -282,3 +282,27 @@ def test_a_wide_file_of_one_row_is_answered(tmp_path):
     assert result.exit_code == 0, result.output
     assert "200 of 20000 columns" in result.stdout and "'NULL'" in result.stdout
     assert seconds < 90  # > 300 s for 200,000 columns at 2de601a; see docs/cleaning.md
+
+
+def test_imputed_values_of_a_formatted_column_use_its_formats_writer(dirty):
+    from revimpute.io import keep_written_text
+
+    table = read_clean(dirty, **OPTIONS)
+    pct = list(table.frame.columns).index("pct")
+    assert table.plan.rules.formats[pct].percent
+
+    class Percent:  # a format that can write a value (NumberFormat.write where it exists)
+        percent = True
+
+        def write(self, value):
+            return f"{value:.1f}%"
+
+    table.plan.rules.formats[pct] = Percent()
+    writers = table.plan.value_writers(list(table.frame.columns))
+    assert list(writers) == [pct]
+    filled = table.frame.copy()
+    filled["pct"] = filled["pct"].fillna(12.25)
+    written = keep_written_text(filled, table.frame, table.text, writers)
+    gaps = table.frame["pct"].isna().to_numpy()
+    assert (written["pct"][gaps] == "12.2%").all()
+    assert written["pct"][~gaps].equals(table.text["pct"][~gaps])

@@ -104,6 +104,22 @@ class TablePlan:
         return [label for label, summary in zip(self.rules.labels, self.columns)
                 if summary.missing == summary.rows and summary.rows > 0]
 
+    def value_writers(self, labels: list[Any]) -> dict[int, Callable[[Any], str]]:
+        """Position (among ``labels``) -> how to write an imputed value of a column of formatted numbers.
+
+        A column whose numbers are written with formatting (``12.5%``) gets
+        its format's ``write`` where the format has one; other columns are
+        written by :func:`revimpute.encode.cells.render_cell`.
+        """
+        position = {label: j for j, label in enumerate(labels)}
+        writers = {}
+        for j, fmt in self.rules.formats.items():
+            write = getattr(fmt, "write", None)
+            label = self.rules.labels[j]
+            if callable(write) and label in position and self.types[j].kind in ("number", "integer"):
+                writers[position[label]] = write
+        return writers
+
     def columns_to_drop(self, drop: bool, fitting: bool) -> list[Any]:
         """The columns with no observed value to leave out (``drop``), else none.
 

@@ -313,45 +313,55 @@ def _column(frame: pd.DataFrame, values: np.ndarray | None, j: int) -> pd.Series
     return pd.Series(values[:, j], index=frame.index, name=frame.columns[j], dtype=object)
 
 
+#: The columns read together by :func:`table_stats` and :func:`convert_table`
+#: hold at most about this many cells, which bounds their working memory.
+BATCH_CELLS = 1 << 20
+
+
+def _batches(columns: list[int], n_rows: int) -> list[list[int]]:
+    """``columns`` in consecutive groups of about :data:`BATCH_CELLS` cells."""
+    size = max(1, BATCH_CELLS // max(n_rows, 1))
+    return [columns[k:k + size] for k in range(0, len(columns), size)]
+
+
 def table_stats(frame: pd.DataFrame, missing: np.ndarray, formats: dict[int, NumberFormat],
                 values: np.ndarray | None = None) -> list[ColumnStats]:
-    """:func:`column_stats` of every column of ``frame``, the text columns all at once.
+    """:func:`column_stats` of every column of ``frame``, the text columns many at once.
 
-    The distinct values of all the plain text columns (no number format) are
-    read together, so the cost does not grow with the number of columns
-    beyond the cells themselves; the result is the same as column by column.
-    ``values`` is the frame's cells when already at hand (:func:`text_values`).
+    The distinct values of the plain text columns (no number format) are
+    read together, in groups of about :data:`BATCH_CELLS` cells, so the cost
+    does not grow with the number of columns beyond the cells themselves;
+    the result is the same as column by column. ``values`` is the frame's
+    cells when already at hand (:func:`text_values`).
     """
     dtypes = list(frame.dtypes)
     out: list[ColumnStats | None] = [None] * len(dtypes)
     plain = [j for j, dtype in enumerate(dtypes) if is_text_dtype(dtype) and j not in formats]
-    if len(plain) > 1:
-        cols = (values[:, plain] if values is not None else frame.iloc[:, plain].to_numpy(dtype=object)).T
-        seen = ~missing[:, plain].T
+    for group in _batches(plain, frame.shape[0]) if len(plain) > 1 else []:
+        cols = (values[:, group] if values is not None else frame.iloc[:, group].to_numpy(dtype=object)).T
+        seen = ~missing[:, group].T
         cells = cols[seen]  # column by column
-        if _all_text(cells):
-            counts = seen.sum(axis=1)
-            column = np.repeat(np.arange(len(plain)), counts)
-            codes, uniques = pd.factorize(cells)
-            uniques = np.asarray(uniques, dtype=object)
-            props = _properties(uniques, None)
-            per_cell = {name: getattr(props, name)[codes] for name in ("inexact", "padded", "boolean", "iso")}
-            per_cell["numbers"] = ~np.isnan(props.numbers)[codes]
-            per_cell["whole"] = props.whole[codes]
-            tally = {name: np.bincount(column, weights=flags, minlength=len(plain)).astype(np.int64)
-                     for name, flags in per_cell.items()}
-            starts = np.concatenate([[0], np.cumsum(counts)])
-            for i, j in enumerate(plain):
-                stats = ColumnStats(dtypes[j], True, observed=int(counts[i]), missing=int(missing.shape[0] - counts[i]))
-                if counts[i]:
-                    stats.numbers = tally["numbers"][i] == counts[i]
-                    stats.inexact = bool(tally["inexact"][i])
-                    stats.padded = int(tally["padded"][i])
-                    stats.integers = stats.numbers and tally["whole"][i] == counts[i]
-                    stats.booleans = tally["boolean"][i] == counts[i]
-                    dates = not (stats.numbers or stats.booleans) and tally["iso"][i] == counts[i]
-                    stats.dates = _date_stats(pd.unique(cells[starts[i]:starts[i + 1]])) if dates else None
-                out[j] = stats
+        if not _all_text(cells):
+            continue
+        counts = seen.sum(axis=1)
+        column = np.repeat(np.arange(len(group)), counts)
+        codes, uniques = pd.factorize(cells)
+        props = _properties(np.asarray(uniques, dtype=object), None)
+        tally = {name: np.bincount(column, weights=getattr(props, name)[codes], minlength=len(group))
+                 for name in ("inexact", "padded", "boolean", "iso", "whole")}
+        tally["numbers"] = np.bincount(column, weights=~np.isnan(props.numbers)[codes], minlength=len(group))
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        for i, j in enumerate(group):
+            stats = ColumnStats(dtypes[j], True, observed=int(counts[i]), missing=int(missing.shape[0] - counts[i]))
+            if counts[i]:
+                stats.numbers = bool(tally["numbers"][i] == counts[i])
+                stats.inexact = bool(tally["inexact"][i])
+                stats.padded = int(tally["padded"][i])
+                stats.integers = stats.numbers and bool(tally["whole"][i] == counts[i])
+                stats.booleans = bool(tally["boolean"][i] == counts[i])
+                dates = not (stats.numbers or stats.booleans) and tally["iso"][i] == counts[i]
+                stats.dates = _date_stats(pd.unique(cells[starts[i]:starts[i + 1]])) if dates else None
+            out[j] = stats
     for j in range(len(dtypes)):
         if out[j] is None:
             stats = column_stats(_column(frame, values, j), missing[:, j], formats.get(j))
@@ -459,9 +469,9 @@ def convert_table(frame: pd.DataFrame, missing: np.ndarray, types: list[ColumnTy
     """Every column of ``frame`` as :func:`convert_column` converts it.
 
     The plain text columns typed as numbers (no number format) are parsed
-    all at once and built as one block, so the cost does not grow with the
-    number of columns beyond the cells themselves; every other column is
-    converted on its own. The result is the same as column by column.
+    many at once (groups of about :data:`BATCH_CELLS` cells) and built as one
+    block, so the cost does not grow with the number of columns beyond the
+    cells themselves; every other column is converted on its own. The result is the same as column by column.
     ``values`` is the frame's cells when already at hand (:func:`text_values`).
     """
     n = frame.shape[0]
@@ -472,13 +482,13 @@ def convert_table(frame: pd.DataFrame, missing: np.ndarray, types: list[ColumnTy
     if len(numeric) > 1:
         parsed = np.full((len(numeric), n), np.nan)
         text_cols = [i for i, j in enumerate(numeric) if types[j].kind != "empty"]
-        if text_cols:
-            chosen = [numeric[i] for i in text_cols]
+        for group in _batches(text_cols, n):
+            chosen = [numeric[i] for i in group]
             cells = (values[:, chosen] if values is not None else frame.iloc[:, chosen].to_numpy(dtype=object)).T
             seen = ~missing[:, chosen].T
             block = np.full(cells.shape, np.nan)
             block[seen] = _numbers_of(cells[seen], None)
-            parsed[text_cols] = block
+            parsed[group] = block
         for dtype in (np.dtype(np.float64), np.dtype(np.int64)):
             rows = [i for i, j in enumerate(numeric) if (types[j].dtype == dtype and types[j].kind != "empty")
                     or (dtype == np.float64 and types[j].kind == "empty")]

@@ -45,7 +45,7 @@ def clean(
     check_positive("--sample-rows", sample_rows)
 
     def planned(schema: object) -> None:
-        from revimpute.scale.streaming import file_notes
+        from revimpute.scale.chunks import file_notes
 
         if not quiet:
             say_notes(file_notes(schema))

@@ -196,7 +196,7 @@ def dry_run_findings(data: str, reading: Reading, chunk_rows: int | None, dask: 
     out = Console()
     if chunk_rows is not None or dask is not None:
         from revimpute.scale import scan_table
-        from revimpute.scale.streaming import file_notes
+        from revimpute.scale.chunks import file_notes
 
         schema = scan_table(data, chunk_rows or 100_000, **reading.stream_options())
         notes, findings, rows = file_notes(schema), schema.plan.findings, schema.n_rows
@@ -216,7 +216,6 @@ def impute_in_memory(data: str, output: str, imputer: Any, fit_here: bool, readi
     """Read the whole file, impute it and write the result atomically."""
     from revimpute.clean import read_clean
     from revimpute.io import keep_written_text, output_separator, table_format, write_table
-    from revimpute.scale.streaming import value_writers
 
     table = read_clean(data, reading.detect, reading.tokens, reading.never, **reading.clean_options())
     if not quiet:
@@ -228,7 +227,7 @@ def impute_in_memory(data: str, output: str, imputer: Any, fit_here: bool, readi
     result = imputer.transform(frame)
     if table_format(output) == "csv":
         if text is not None:
-            result = keep_written_text(result, frame, text, value_writers(table.plan, list(frame.columns)))
+            result = keep_written_text(result, frame, text, table.plan.value_writers(list(frame.columns)))
         result = formulas_in_output(result, escape_formulas, quiet)
     write_table(result, output, sep=output_separator(output, table.dialect))
     if not quiet:
@@ -261,7 +260,7 @@ def impute_at_scale(data: str, output: str, imputer: Any, reading: Reading, chun
                     dask: str | None, quiet: bool, escape: bool, drop_empty: bool) -> None:
     """Streaming (``--chunk-rows``) or Dask (``--dask``) imputation of a file."""
     from revimpute import scale
-    from revimpute.scale.streaming import file_notes
+    from revimpute.scale.chunks import file_notes
 
     def planned(schema: Any) -> None:
         if not quiet:

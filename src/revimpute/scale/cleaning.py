@@ -24,7 +24,8 @@ from revimpute.clean import blank_cells
 from revimpute.detect import Finding
 from revimpute.io import output_separator, table_format
 from revimpute.scale._schema import TableSchema
-from revimpute.scale.streaming import _check_positive, _get_schema, file_notes, plan_options, write_chunks
+from revimpute.scale.chunks import _check_positive, _get_schema, file_notes, plan_options
+from revimpute.scale.streaming import write_chunks
 
 __all__ = ["CleanReport", "clean_file"]
 

@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from revimpute.clean import TablePlan
@@ -32,18 +31,14 @@ from revimpute.dialect import is_gzip
 from revimpute.exceptions import RevimputeError
 from revimpute.io import csv_options, keep_written_text, output_separator, table_format
 from revimpute.scale._schema import TableSchema
+from revimpute.scale.chunks import _check_positive, _get_schema, file_notes, plan_options
 from revimpute.scale.streaming import (
     OutputText,
     StreamReport,
-    _check_positive,
-    _get_schema,
     _is_fitted,
     ensure_fitted,
-    file_notes,
-    plan_options,
     quiet_copy,
     transform_chunk,
-    value_writers,
     write_chunks,
 )
 
@@ -444,7 +439,7 @@ def impute_file_dask(
     csv_out = table_format(out_path) == "csv"
     output = OutputText(keep=False, escape=escape_formulas)
     if schema.format == "csv" and csv_out:
-        writers = value_writers(schema.plan, keep or schema.columns)
+        writers = schema.plan.value_writers(keep or schema.columns)
         result = impute_text_dask(_read_dask_raw(schema, blocksize), imputer, schema.plan, keep=keep,
                                   writers=writers, client=client)
     else:
