@@ -150,6 +150,15 @@ def test_tsv_keeps_tab_and_sep_overrides(tmp_path):
     assert result.exit_code == 2 and "--sep must be one character" in result.stderr
 
 
+def test_a_streamed_file_that_fails_to_read_gives_one_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n")
+    for args in (["clean"], ["impute", "--chunk-rows", "5", "--method", "mean"]):
+        result = runner.invoke(app, [args[0], str(path), "-o", str(tmp_path / "o.csv"), *args[1:]])
+        assert result.exit_code == 2 and "ragged" in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1  # no progress bar left above the error
+
+
 @pytest.mark.parametrize("command", ["scan", "impute", "clean"])
 def test_duplicate_column_names_are_refused_by_name(tmp_path, command):
     path = tmp_path / "dup.csv"
