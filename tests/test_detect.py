@@ -55,11 +55,15 @@ def test_seed_tokens_in_a_numeric_column_are_all_flagged():
         cells = plant(cells, token, 3, seed=10 + k)
     result = detect_missing(pd.DataFrame({"bp": cells}))
     hits = found(result, "bp")
-    for token in ["NULL", "", " ", "None", "Nothing", "N/A", "?", "-", "."]:
+    for token in ["NULL", " ", "None", "Nothing", "N/A", "?", "-", "."]:
         assert token in set(cells), token  # no later token overwrote all of its cells
         assert hits[token].kind == "null_token", token
         assert hits[token].confidence >= 0.95
-    assert result.mask["bp"].sum() == sum(hits[t].count for t in hits)
+    # an empty cell is a plain gap: masked (native), never listed as a disguised value
+    empty = int((np.asarray(cells) == "").sum())
+    assert empty and "" not in hits
+    assert result.native["bp"].sum() == empty
+    assert result.mask["bp"].sum() == sum(hits[t].count for t in hits) + empty
     assert result.cleaned["bp"].dtype == np.float64
     assert result.cleaned["bp"].isna().sum() == result.mask["bp"].sum()
 
@@ -451,3 +455,21 @@ def test_matrix_picture_bins_large_tables():
     frame = pd.DataFrame({"a": plant(bp_text(n), "0", 200), "b": plant(bp_text(n, 2), "", 100)})
     png = missingness_png(detect_missing(frame), max_rows=500)
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 1000
+
+
+def test_columns_with_the_same_cells_share_one_scan(monkeypatch):
+    import revimpute.detect.detector as detector
+
+    r = rng(21)
+    base = r.normal(50, 10, 12).round(1).astype(str).astype(object)
+    base[[2, 7]] = "-999"
+    frame = pd.DataFrame({f"c{j}": base.copy() for j in range(6)})
+    frame["other"] = plant(text_col(r.normal(size=12).round(2)), "NULL", 2)
+    frame["c5"] = frame["c5"].where(frame.index != 3, "?")  # no longer the same cells
+    shared = detect_missing(frame, extra_tokens=["n.d."])
+    monkeypatch.setattr(detector, "SHARED_SCAN_MAX_ROWS", -1)
+    alone = detect_missing(frame, extra_tokens=["n.d."])
+    assert shared.findings == alone.findings and shared.columns == alone.columns
+    assert shared.mask.equals(alone.mask) and shared.native.equals(alone.native)
+    pd.testing.assert_frame_equal(shared.cleaned, alone.cleaned)
+    assert {f.column for f in shared.findings if f.value == "-999"} >= {"c0", "c1", "c4"}

@@ -107,7 +107,9 @@ def test_scan_rejects_unknown_policy(data_csv: Path):
         ("header.csv", b"a,b,c\n", "header only"),
         ("ragged.csv", b"a,b\n1,2\n3,4,5,6\n7,8\n", "ragged"),
         ("binary.csv", bytes(range(256)) * 8, "binary"),
-        ("latin1.csv", "name,city\nJos\u00e9,M\u00fcnchen\n".encode("latin-1"), "UTF-8"),
+        # UTF-8 characters, then a byte that is not UTF-8: either reading would garble part
+        ("mixed.csv", "name,city\nJos\u00e9,Paris\n".encode() + "Ana,M\u00fcnchen\n".encode("latin-1"),
+         "mixes encodings: byte 27 (0xFC)"),
         ("table.xlsx", b"a,b\n1,2\n", "unknown file type"),
     ],
 )

@@ -1,5 +1,5 @@
 """Streaming imputation of files: chunked reading with fixed column types
-(those the in-memory path gives: revimpute.io.typed_columns for CSV),
+(those the in-memory path gives: revimpute.clean.read_clean),
 reservoir sampling, and impute_file (bitwise equal to the in-memory path,
 atomic output, the same CSV text)."""
 
@@ -18,7 +18,8 @@ from sklearn.base import BaseEstimator
 
 from revimpute import ReverseImputer
 from revimpute.exceptions import InputDataError, RevimputeError
-from revimpute.io import keep_written_text, read_table, typed_columns, write_table
+from revimpute.clean import read_clean
+from revimpute.io import keep_written_text, read_table, write_table
 from revimpute.scale import (
     StreamReport,
     impute_file,
@@ -34,12 +35,10 @@ def small_imputer(**params) -> ReverseImputer:
     return ReverseImputer(hidden_sizes=(32,), latent_size=4, max_epochs=5, reverse_steps=10, **params)
 
 
-def in_memory(path: Path) -> pd.DataFrame:
-    """The table as the in-memory path (``revimpute impute`` without --chunk-rows,
-    ``--detect off``) reads it: CSV columns typed by typed_columns, Parquet as stored."""
-    if str(path).endswith(".parquet"):
-        return read_table(path)
-    return typed_columns(read_table(path), read_table(path, as_text=True))
+def in_memory(path: Path, detect: str = "auto") -> pd.DataFrame:
+    """The table as the in-memory path (``revimpute impute`` without --chunk-rows) reads
+    it: CSV columns typed from their text, Parquet as stored, cleaned by the detector."""
+    return read_clean(path, detect).frame
 
 
 def make_table(n: int = N_ROWS, seed: int = 0) -> pd.DataFrame:
@@ -93,8 +92,8 @@ def fitted(files) -> ReverseImputer:
 @pytest.mark.parametrize("chunk_rows", [7, 100, 1000])
 def test_chunks_have_whole_file_types_and_concat_to_the_in_memory_table(files, kind, chunk_rows):
     whole = in_memory(files[kind])
-    # an int column with gaps is Int64: typed_columns makes it so for CSV (pandas alone
-    # reads it as float64), Parquet stores it as an integer
+    # an int column with gaps is Int64: typed from its text for CSV (pandas alone reads
+    # it as float64), Parquet stores it as an integer
     assert read_table(files["csv"])["late_gaps"].dtype == np.float64
     assert whole["late_gaps"].dtype == pd.Int64Dtype() and whole["count"].dtype == np.int64
     first = pd.read_csv(files["csv"], nrows=100)  # what the first block alone would say
@@ -107,7 +106,7 @@ def test_chunks_have_whole_file_types_and_concat_to_the_in_memory_table(files, k
     pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
 
 
-def test_csv_type_decisions_follow_pandas_whole_file(tmp_path):
+def test_csv_types_are_decided_from_the_text_of_the_whole_file(tmp_path):
     n = 50
     frame = pd.DataFrame({
         "ints": np.arange(n),
@@ -120,15 +119,22 @@ def test_csv_type_decisions_follow_pandas_whole_file(tmp_path):
     })
     path = tmp_path / "mixed.csv"
     frame.to_csv(path, index=False)
-    whole = pd.read_csv(path)
-    # none of these is retyped by typed_columns ("1.0" is written with a decimal point;
-    # booleans with gaps are parsed, not text): the types are pandas' whole-file ones
-    pd.testing.assert_frame_equal(in_memory(path), whole)
-    chunks = list(iter_table_chunks(path, 10))
-    for chunk in chunks:
+    whole = in_memory(path, "off")  # (the detector would call the five "a" placeholders)
+    # "1.0" is written with a decimal point: float; True/False with gaps: boolean (pandas
+    # alone gives object); a number too large for a float to hold exactly stays text (an
+    # identifier), as the detector decides (pandas alone gives uint64)
+    assert dict(whole.dtypes) == {
+        "ints": np.dtype(np.int64), "late_float": np.dtype(np.float64), "empty": np.dtype(np.float64),
+        "flag": np.dtype(bool), "flag_gaps": pd.BooleanDtype(), "late_text": pd.Series(["a"]).dtype,
+        "huge": pd.Series(["a"]).dtype,
+    }
+    assert whole["huge"].iloc[0] == str(2**63 + 5)  # every digit kept
+    chunks = list(iter_table_chunks(path, 10, detect="off"))
+    for chunk in chunks:  # the first chunks alone would say int, bool, int
         pd.testing.assert_series_equal(chunk.dtypes, whole.dtypes)
     pd.testing.assert_frame_equal(pd.concat(chunks), whole, check_exact=True)
-    assert scan_table(path, 10).text_columns == ("late_text",)
+    kinds = [t.kind for t in scan_table(path, 10, detect="off").plan.types]
+    assert kinds == ["integer", "number", "empty", "boolean", "boolean", "text", "text"]
 
 
 def test_parquet_stored_index_and_range_start_are_kept(tmp_path):
@@ -154,7 +160,7 @@ def test_gzip_csv_is_streamed(tmp_path):
 @pytest.mark.parametrize(
     "content, message",
     [(b"", "empty"), (b"a,b\n", "header only"), (b"a,b\n1,2\n3,4,5\n", "ragged"),
-     (b"a,b\n\x00\x01,2\n", "binary"), (b"a,b\n\xff\xfe,1\n", "UTF-8")],
+     (b"a,b\n\x00\x01,2\n", "binary"), (b"a,b\n\xc3\xa9,1\n\xff\xfe,1\n", "mixes encodings: byte 9 ")],
 )
 def test_bad_csv_files_give_clear_errors(tmp_path, content, message):
     path = tmp_path / "bad.csv"
@@ -323,16 +329,32 @@ class CountingImputer(BaseEstimator):
 
 
 def test_failure_midway_removes_temp_and_keeps_target(tmp_path, files, fitted):
+    target = tmp_path / "out.csv"
+    target.write_bytes(b"previous result\n")
+    counting = CountingImputer(fitted, fail_at=5)
+    with pytest.raises(RuntimeError, match="worker died"):
+        impute_file(files["csv"], target, counting, chunk_rows=100, progress=False)
+    assert counting.calls == 5  # four chunks were imputed and written before the failure
+    assert target.read_bytes() == b"previous result\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv"]
+
+
+def test_text_in_a_numeric_column_is_found_or_refused_by_name(tmp_path, files, fitted):
     frame = read_table(files["csv"]).astype({"x": object})
     frame.loc[450, "x"] = "oops"  # text in a numeric column, in the 5th chunk of 100
     bad = tmp_path / "bad.csv"
     frame.to_csv(bad, index=False)
     target = tmp_path / "out.csv"
+    # the detector calls it a placeholder: imputed like a gap
+    report = impute_file(bad, target, fitted, chunk_rows=100, progress=False)
+    assert [(f.column, f.value, f.count) for f in report.findings] == [("x", "oops", 1)]
+    assert read_table(target)["x"].notna().all()
+    # without detection the model meets the text in the fifth chunk and refuses it by name
     target.write_bytes(b"previous result\n")
     counting = CountingImputer(fitted)
     with pytest.raises(InputDataError, match=r"'x'.*'oops'.*row 450"):
-        impute_file(bad, target, counting, chunk_rows=100, progress=False)
-    assert counting.calls == 5  # four chunks were imputed and written before the failure
+        impute_file(bad, target, counting, chunk_rows=100, progress=False, detect="off")
+    assert counting.calls == 5
     assert target.read_bytes() == b"previous result\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv", "out.csv"]
 
@@ -359,7 +381,7 @@ KINDS_ROWS = 90
 KIND_DTYPES = {
     "ints": pd.Int64Dtype(),  # whole numbers with gaps
     "dec": np.dtype(np.float64),  # whole numbers, one written "3.0" (in the last rows)
-    "flag": np.dtype(object),  # True/False with gaps, as pandas parses them
+    "flag": pd.BooleanDtype(),  # True/False with gaps
     "flag_text": pd.BooleanDtype(),  # " true"/"FALSE " text with gaps
     "day": np.dtype("M8[us]"),  # ISO dates with gaps
     "stamp": np.dtype("M8[us]"),  # date-times: milliseconds only in the last rows
@@ -442,7 +464,7 @@ def test_streamed_column_kinds_are_written_as_in_memory(tmp_path, kinds, chunk_r
     # imputed Int64 cells are whole numbers in the observed range; observed cells are
     # the input's, bit for bit (Parquet keeps every type)
     got = read_table(tmp_path / "streamed.parquet")
-    assert dict(got.dtypes) == KIND_DTYPES | {"flag": np.dtype(bool)}  # no gap left: bool
+    assert dict(got.dtypes) == KIND_DTYPES
     assert got["ints"].between(source["ints"].min(), source["ints"].max()).all()
     for name in source.columns:
         seen = source[name].notna().to_numpy()

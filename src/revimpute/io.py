@@ -8,10 +8,9 @@ leaves a half-written output file.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,26 +19,76 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from revimpute.dialect import CsvDialect, csv_dialect, default_separator
 from revimpute.encode.cells import render_cell
 from revimpute.exceptions import InputDataError
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", ".csv.gz", ".tsv.gz", ".txt.gz")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def _parquet_types(frame: pd.DataFrame, schema: pa.Schema) -> pd.DataFrame:
-    """Integer and boolean Parquet columns with gaps as nullable ``Int64`` / ``boolean``
-    (pandas would give float64 and object)."""
-    for field in schema:
-        if field.name not in frame.columns:
-            continue
-        column = frame[field.name]
-        if not isinstance(column, pd.Series):
-            continue
-        if pa.types.is_integer(field.type) and pd.api.types.is_float_dtype(column.dtype):
-            frame[field.name] = column.astype("UInt64" if pa.types.is_unsigned_integer(field.type) else "Int64")
-        elif pa.types.is_boolean(field.type) and column.dtype == object:
-            frame[field.name] = column.astype("boolean")
+def parquet_dtypes(pf: pq.ParquetFile) -> dict[Any, Any]:
+    """The pandas dtype of every column of a Parquet file read whole, by column label.
+
+    A field's own type (as ``pyarrow`` converts it), except that an integer
+    or boolean field holding a null anywhere in the file is nullable
+    ``Int64`` / ``UInt64`` / ``boolean`` (pandas alone would give float64 and
+    object). The null counts come from the file's statistics; a field without
+    them is scanned. Index columns stored by pandas are not included.
+    """
+    schema = pf.schema_arrow
+    empty = schema.empty_table().to_pandas()
+    index_fields = {c for c in (schema.pandas_metadata or {}).get("index_columns", []) if isinstance(c, str)}
+    field_of = dict(zip(empty.columns, [name for name in schema.names if name not in index_fields]))
+    dtypes = dict(empty.dtypes.items())
+    check = [name for name in field_of.values()
+             if pa.types.is_integer(schema.field(name).type) or pa.types.is_boolean(schema.field(name).type)]
+    with_nulls = _null_fields(pf, check)
+    for label, name in field_of.items():
+        if name in with_nulls:
+            kind = schema.field(name).type
+            dtypes[label] = (pd.BooleanDtype() if pa.types.is_boolean(kind)
+                             else pd.UInt64Dtype() if pa.types.is_unsigned_integer(kind) else pd.Int64Dtype())
+    return dtypes
+
+
+def _null_fields(pf: pq.ParquetFile, fields: list[str]) -> set[str]:
+    """The fields among ``fields`` that hold at least one null."""
+    if not fields:
+        return set()
+    meta = pf.metadata
+    counts = dict.fromkeys(fields, 0)
+    unknown: set[str] = set()
+    for rg in range(meta.num_row_groups):
+        group = meta.row_group(rg)
+        for j in range(group.num_columns):
+            col = group.column(j)
+            name = col.path_in_schema
+            if name not in counts:
+                continue
+            stats = col.statistics
+            if stats is None or not stats.has_null_count:
+                unknown.add(name)
+            else:
+                counts[name] += stats.null_count
+    if unknown:
+        for batch in pf.iter_batches(batch_size=65536, columns=sorted(unknown)):
+            for name in unknown:
+                counts[name] += batch.column(name).null_count
+    return {name for name, count in counts.items() if count > 0}
+
+
+def parquet_frame(table: pa.Table, dtypes: dict[str, Any]) -> pd.DataFrame:
+    """Rows of a Parquet file as a DataFrame with the file's dtypes (:func:`parquet_dtypes`).
+
+    Integers with nulls go through Python ints, never through float64, so
+    every digit is kept.
+    """
+    frame = table.to_pandas(integer_object_nulls=True)
+    for j, label in enumerate(frame.columns):
+        dtype = dtypes.get(label)
+        if dtype is not None and frame.dtypes.iloc[j] != dtype:
+            frame.isetitem(j, frame.iloc[:, j].astype(dtype))
     return frame
 
 
@@ -53,10 +102,6 @@ def table_format(path: str | os.PathLike) -> str:
     raise InputDataError(
         f"{path}: unknown file type; use a .csv, .tsv or .parquet file name"
     )
-
-
-def _csv_separator(path: str | os.PathLike) -> str:
-    return "\t" if str(path).lower().endswith(".tsv") else ","
 
 
 def check_input_file(path: str | os.PathLike) -> tuple[Path, str]:
@@ -78,34 +123,47 @@ def check_input_file(path: str | os.PathLike) -> tuple[Path, str]:
     return path, fmt
 
 
-def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFrame:
+def read_table(
+    path: str | os.PathLike,
+    *,
+    as_text: bool = False,
+    dialect: CsvDialect | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
     """Read a CSV or Parquet file into a DataFrame.
 
     Parameters
     ----------
     path : str or path-like
-        The file; ``.csv``/``.tsv`` or ``.parquet`` decides the reader.
+        The file; ``.csv``/``.tsv``/``.txt`` (plain or ``.gz``) or ``.parquet``.
     as_text : bool, default=False
         CSV only: keep every cell as the exact text written in the file (no
         type inference, no NaN conversion), so that ``"0"``, ``" "`` and
         ``""`` can be told apart by the detector.
+    dialect : CsvDialect, optional
+        CSV only: how the file is written (:func:`revimpute.dialect.csv_dialect`,
+        which is called with ``encoding`` and ``sep`` when this is None).
+    encoding, sep : str, optional
+        CSV only: the file's encoding and separator, found from the file
+        when None.
 
     Raises
     ------
     InputDataError
         If the file does not exist, is empty, has only a header, has ragged
-        rows, is not valid UTF-8 text, or is not a valid Parquet file.
+        rows, two columns of the same name, bytes its encoding cannot decode
+        (named by their offset in the file), or is not a valid Parquet file.
     """
     path, fmt = check_input_file(path)
     if fmt == "parquet":
+        pf = open_parquet(path)
         try:
-            frame = pd.read_parquet(path)
-            schema = pq.read_schema(path)
-        except Exception as exc:  # pyarrow raises many types for bad files
+            frame = parquet_frame(pf.read(), parquet_dtypes(pf))
+        except (OSError, pa.ArrowException) as exc:
             raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None
-        frame = _parquet_types(frame, schema)
     else:
-        frame = _read_csv(path, as_text=as_text)
+        frame = _read_csv(path, dialect or csv_dialect(path, encoding, sep), as_text=as_text)
     if frame.shape[1] == 0:
         raise InputDataError(f"{path}: no columns found")
     if frame.shape[0] == 0:
@@ -113,122 +171,39 @@ def read_table(path: str | os.PathLike, *, as_text: bool = False) -> pd.DataFram
     return frame
 
 
-_BOOLEAN_TEXT = {"true": True, "false": False}
-
-
-def _integral(values: pd.Series) -> bool:
-    observed = values.dropna().to_numpy(dtype=float)
-    return bool(len(observed)) and bool(
-        (observed == np.round(observed)).all() and (np.abs(observed) < 2**53).all()
-    )
-
-
-def text_to_boolean(series: pd.Series) -> pd.Series:
-    """``True``/``False`` text (any case, surrounding blanks ignored) as ``boolean``.
-
-    The conversion :func:`typed_columns` applies to a boolean text column.
-    """
-    return series.str.strip().str.lower().map(_BOOLEAN_TEXT).astype("boolean")
-
-
-def text_to_datetime(series: pd.Series) -> pd.Series:
-    """ISO 8601 text as ``datetime64`` (the conversion :func:`typed_columns` applies).
+def open_parquet(path: str | os.PathLike) -> pq.ParquetFile:
+    """Open a Parquet file.
 
     Raises
     ------
-    ValueError
-        If a value is not a valid ISO 8601 date, the values mix time zones, or
-        they do not fit the resolution the text needs.
+    InputDataError
+        If the file is not a readable Parquet file.
     """
-    return pd.to_datetime(series, format="ISO8601")
-
-
-def typed_column(series: pd.Series, written: pd.Series | None = None) -> pd.Series | None:
-    """One column as :func:`typed_columns` types it, or None where it keeps its type.
-
-    Parameters
-    ----------
-    series : Series
-        The column as pandas read it.
-    written : Series, optional
-        The same column read as text (its observed cells' exact text); when
-        None, whole values suffice for an integer column.
-
-    Returns
-    -------
-    Series or None
-        The column as nullable ``Int64``, ``boolean`` or ``datetime64``, or
-        None when none of the rules of :func:`typed_columns` applies.
-    """
-    observed = series.dropna()
-    if observed.empty:
-        return None
-    if pd.api.types.is_float_dtype(series.dtype):
-        if not _integral(series):
-            return None
-        if written is not None:
-            shown = written.astype(str)[series.notna().to_numpy()]
-            if shown.str.contains(r"[.eE]|inf|nan", case=False, regex=True).any():
-                return None
-        return series.astype("Int64")
-    if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-        if not isinstance(series.dtype, pd.StringDtype) and not all(
-            isinstance(v, str) for v in observed
-        ):  # (a string dtype holds only text: no need to look at every value)
-            return None
-        lowered = observed.str.strip().str.lower()
-        if lowered.isin(list(_BOOLEAN_TEXT)).all():
-            return text_to_boolean(series)
-        if observed.str.match(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?([+-]\d{2}:?\d{2}|Z)?$").all():
-            try:
-                return text_to_datetime(series)
-            except (ValueError, TypeError):
-                return None
-    return None
-
-
-def typed_columns(frame: pd.DataFrame, text: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Give columns read from a file the types their values have, gaps or not.
-
-    pandas reads an integer column with gaps as float and a boolean or date
-    column as text. This returns a copy where
-
-    * a float column whose observed values are whole numbers, written without a
-      decimal point or exponent in ``text`` (the same file read as text; when
-      None, whole values suffice), becomes nullable ``Int64``;
-    * a text column holding only ``True``/``False`` (any case) becomes ``boolean``;
-    * a text column whose every observed value is an ISO 8601 date or date-time
-      becomes ``datetime64``.
-
-    Other columns are returned as they are. :func:`typed_column` applies the
-    rules to one column.
-    """
-    out = frame.copy()
-    for j in range(frame.shape[1]):
-        typed = typed_column(frame.iloc[:, j], None if text is None else text.iloc[:, j])
-        if typed is not None:
-            out.isetitem(j, typed)
-    return out
-
-
-def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
-    opener = gzip.open if str(path).lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as handle:
-            head = handle.read(65536)
-    except gzip.BadGzipFile:
-        raise InputDataError(f"{path}: not a valid gzip file") from None
-    if b"\x00" in head:
-        raise InputDataError(f"{path}: binary data, not a text CSV file")
-    kwargs: dict = {"sep": _csv_separator(path)}
-    if as_text:
-        kwargs.update(dtype=str, keep_default_na=False, na_filter=False)
+        return pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises many types for bad files
+        raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None
+
+
+def csv_options(dialect: CsvDialect) -> dict[str, Any]:
+    """The options of ``pandas.read_csv`` that read every cell of a CSV file as the text written.
+
+    The columns are ``object`` arrays of ``str`` (not pandas' string dtype),
+    which the stage reads as one 2-D array at no cost however many columns
+    there are.
+    """
+    return {"sep": dialect.sep, "encoding": dialect.encoding, "dtype": object,
+            "keep_default_na": False, "na_filter": False}
+
+
+def _read_csv(path: Path, dialect: CsvDialect, *, as_text: bool) -> pd.DataFrame:
+    kwargs = csv_options(dialect)
+    if not as_text:
+        kwargs = {"sep": dialect.sep, "encoding": dialect.encoding}
     try:
-        return pd.read_csv(path, encoding="utf-8", **kwargs)
-    except UnicodeDecodeError as exc:
-        raise InputDataError(
-            f"{path}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8"
-        ) from None
+        return pd.read_csv(path, **kwargs)
+    except UnicodeDecodeError as exc:  # the whole file was checked: only a changed file gets here
+        raise InputDataError(f"{path}: not {dialect.encoding} text ({exc.reason})") from None
     except pd.errors.EmptyDataError:
         raise InputDataError(f"{path}: the file has no data") from None
     except pd.errors.ParserError as exc:
@@ -237,7 +212,10 @@ def _read_csv(path: Path, *, as_text: bool) -> pd.DataFrame:
 
 
 def keep_written_text(
-    imputed: pd.DataFrame, before: pd.DataFrame, text: pd.DataFrame, formats: Mapping[str, Any] | None = None
+    imputed: pd.DataFrame,
+    before: pd.DataFrame,
+    text: pd.DataFrame,
+    writers: dict[int, Callable[[Any], str]] | None = None,
 ) -> pd.DataFrame:
     """The cells of a CSV file as written, with only the imputed cells replaced.
 
@@ -250,11 +228,10 @@ def keep_written_text(
         ``imputed`` fills are the imputed cells.
     text : DataFrame
         The same table read as text (:func:`read_table` with ``as_text=True``).
-    formats : mapping, optional
-        Column name -> the way the column writes its numbers (a
-        :class:`revimpute.detect.formatted.NumberFormat`, from
-        :attr:`revimpute.detect.DetectionResult.formats`): imputed numbers of
-        such a column are written that way (``13.1%``, ``$1,234.50``).
+    writers : dict, optional
+        Column position -> function writing an imputed value as text, for
+        columns whose values are written in a format of their own (numbers
+        with ``%`` or thousands separators); :func:`render_cell` elsewhere.
 
     Returns
     -------
@@ -270,8 +247,7 @@ def keep_written_text(
     for j in np.flatnonzero(filled.any(axis=0)):
         rows = np.flatnonzero(filled[:, j])
         column = out.iloc[:, j].astype(object)
-        number_format = (formats or {}).get(str(imputed.columns[j]))
-        write = number_format.write if number_format is not None else render_cell
+        write = (writers or {}).get(int(j), render_cell)
         column.iloc[rows] = [write(v) for v in imputed.iloc[rows, j].tolist()]
         out.isetitem(int(j), column)
     return out
@@ -347,12 +323,23 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def write_table(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Write ``frame`` to CSV or Parquet (by extension), atomically."""
+def output_separator(path: str | os.PathLike, dialect: CsvDialect | None = None) -> str:
+    """The separator of a CSV output: a tab for ``.tsv``, else the input's (``dialect``) or a comma."""
+    if default_separator(path) == "\t" or dialect is None:
+        return default_separator(path)
+    return dialect.sep
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike, *, sep: str | None = None) -> None:
+    """Write ``frame`` to CSV (UTF-8) or Parquet (by extension), atomically.
+
+    ``sep`` is the CSV separator (default: a tab for ``.tsv``, else a comma).
+    """
     fmt = table_format(path)
     with atomic_path(path) as tmp:
         if fmt == "parquet":
             frame.to_parquet(tmp)
         else:
             compression = "gzip" if str(path).lower().endswith(".gz") else None
-            frame.to_csv(tmp, index=False, sep=_csv_separator(path), compression=compression)
+            frame.to_csv(tmp, index=False, sep=sep or default_separator(path), compression=compression,
+                         encoding="utf-8")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 import typer
@@ -11,7 +10,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from revimpute.cli._app import command, console, fail, say
+from revimpute.cli._app import command, fail, say
+from revimpute.cli._options import (
+    check_output,
+    check_positive,
+    detect_option,
+    encoding_option,
+    never_option,
+    print_findings,
+    say_notes,
+    sep_option,
+    token_option,
+)
 
 DEVICE_HELP = "Where reverse training runs: cpu, cuda (falls back to the CPU, with a warning) or auto."
 DEVICES = ("cpu", "cuda", "auto")
@@ -19,6 +29,7 @@ JOBS_HELP = (
     "Networks trained and searched side by side, each on its share of the CPU threads "
     "(-1: as many as there are threads; 1: one after the other)."
 )
+DROP_EMPTY_HELP = "Leave out columns with no observed value (they cannot be imputed); they are named in a note."
 
 
 def check_jobs(jobs: int) -> None:
@@ -27,39 +38,37 @@ def check_jobs(jobs: int) -> None:
         raise fail(f"--jobs must be a positive number of jobs, or -1 for one per CPU thread (got {jobs})")
 
 
-def check_output(output: str, data: str) -> None:
-    """Refuse an output path that names the input file (it would be replaced)."""
-    out, source = Path(output), Path(data)
-    same = out.resolve() == source.resolve()
-    if not same and out.exists() and source.exists():
-        same = os.path.samefile(out, source)
-    if same:
-        raise fail(f"{output}: the output would replace the input file; write to another file")
-
-
 def print_treated_as_missing(table: Any) -> None:
-    """Say how many cells are treated as missing, and list every disguised value applied."""
-    result = table.detection
-    if result is None:  # detection off
-        return
-    say(f"treated as missing: {int(result.mask.to_numpy().sum())} cells")
-    if not result.findings:
-        return
-    listing = Table(title="disguised missing values found (use --detect off to keep them)")
-    for name in ("column", "value", "count", "kind", "confidence"):
-        listing.add_column(name)
-    for f in result.findings:
-        listing.add_row(Text(str(f.column)), Text(repr(f.value)), str(f.count), f.kind, f"{f.confidence:.2f}")
-    console.print(listing)
+    """Say how many cells are treated as missing, and list every disguised value applied (detection on)."""
+    if table.plan.policy != "off":
+        print_findings(table.findings, int(table.mask.to_numpy().sum()))
+
+
+def without_empty_columns(table: Any, drop: bool, *, fitting: bool, quiet: bool) -> tuple[Any, Any]:
+    """``(frame, text)`` of a cleaned table, less its columns with no observed value when ``drop``.
+
+    Raises an input error naming them when an imputer is to be fitted on them.
+    """
+    dropped = table.plan.columns_to_drop(drop, fitting)
+    if not dropped:
+        return table.frame, table.text
+    if not quiet:
+        say(f"note: left out {len(dropped)} column(s) with no observed value: "
+            + ", ".join(repr(str(label)) for label in dropped))
+    keep = [label for label in table.frame.columns if label not in set(dropped)]
+    return table.frame[keep], None if table.text is None else table.text[keep]
 
 
 @command()
 def fit(
     data: str = typer.Argument(..., help="CSV/TSV or Parquet file to learn from."),
     model: str = typer.Option(..., "--model", "-m", help="Folder to save the fitted model in."),
-    detect: str = typer.Option("auto", "--detect", help="Disguised-missing detection: auto, strict or off."),
-    token: list[str] = typer.Option([], "--token", help="Extra value meaning 'missing' (repeatable)."),
-    never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
+    detect: str = detect_option(),
+    token: list[str] = token_option(),
+    never: list[str] = never_option(),
+    encoding: str | None = encoding_option(),
+    sep: str | None = sep_option(),
+    drop_empty_columns: bool = typer.Option(False, "--drop-empty-columns", help=DROP_EMPTY_HELP),
     max_epochs: int = typer.Option(500, "--max-epochs", help="Upper bound on training epochs."),
     seed: int = typer.Option(0, "--seed", help="Random seed of training."),
     jobs: int = typer.Option(-1, "--jobs", "-j", help=JOBS_HELP),
@@ -77,10 +86,12 @@ def fit(
     check_save_target(model)
     imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
                              device=device)
-    table = read_clean(data, detect, token, never)
+    table = read_clean(data, detect, token, never, encoding=encoding, sep=sep, random_state=seed)
     if not quiet:
+        say_notes(table.notes)
         print_treated_as_missing(table)
-    imputer.fit(table.frame)
+    frame = without_empty_columns(table, drop_empty_columns, fitting=True, quiet=quiet)[0]
+    imputer.fit(frame)
     imputer.save(model)
     if not quiet:
         say(
@@ -120,15 +131,22 @@ def impute(
     output: str = typer.Option(..., "--output", "-o", help="Where to write the repaired table (.csv/.parquet)."),
     model: str | None = typer.Option(None, "--model", "-m", help="A model saved by `revimpute fit`; default: fit on DATA."),
     method: str = typer.Option("reverse", "--method", help="Imputer name (see `revimpute methods`)."),
-    detect: str = typer.Option("auto", "--detect", help="Disguised-missing detection: auto, strict or off."),
-    token: list[str] = typer.Option([], "--token", help="Extra value meaning 'missing' (repeatable)."),
-    never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed when fitting."),
+    detect: str = detect_option(),
+    token: list[str] = token_option(),
+    never: list[str] = never_option(),
+    encoding: str | None = encoding_option(),
+    sep: str | None = sep_option(),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the disguised missing values that would be treated as missing, and stop."
+    ),
+    drop_empty_columns: bool = typer.Option(False, "--drop-empty-columns", help=DROP_EMPTY_HELP),
+    seed: int = typer.Option(0, "--seed", help="Random seed when fitting (and of the samples)."),
     chunk_rows: int | None = typer.Option(
         None, "--chunk-rows", help="Stream the file in chunks of this many rows (files larger than memory)."
     ),
     fit_sample_rows: int = typer.Option(
-        200_000, "--fit-sample-rows", help="When streaming: fit on a reservoir sample of this many rows."
+        200_000, "--fit-sample-rows",
+        help="The detector, and a fit when streaming, use a uniform sample of this many rows of a larger file.",
     ),
     dask: str | None = typer.Option(
         None, "--dask", help="Run on Dask: local:N (N local workers) or tcp://host:port."
@@ -148,38 +166,84 @@ def impute(
     table_format(output)  # fail early on an unknown output type
     check_output(output, data)
     check_policy(detect)
-    if chunk_rows is not None and chunk_rows < 1:
-        raise fail("--chunk-rows must be a positive number of rows")
-    if fit_sample_rows < 1:
-        raise fail("--fit-sample-rows must be a positive number of rows")
+    check_positive("--chunk-rows", chunk_rows)
+    check_positive("--fit-sample-rows", fit_sample_rows)
     check_jobs(jobs)
     check_device(device)
+    reading = Reading(detect, token, never, encoding, sep, fit_sample_rows, seed)
+    if dry_run:
+        dry_run_findings(data, reading, chunk_rows, dask)
+        return
     imputer = build_imputer(method, model, seed, quiet, jobs, device)
     if chunk_rows is not None or dask is not None:
-        impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet,
-                        escape_formulas)
+        impute_at_scale(data, output, imputer, reading, chunk_rows, dask, quiet, escape_formulas,
+                        drop_empty_columns)
         return
-    impute_in_memory(data, output, imputer, model is None, detect, token, never, quiet, escape_formulas)
+    impute_in_memory(data, output, imputer, model is None, reading, quiet, escape_formulas, drop_empty_columns)
 
 
-def impute_in_memory(data: str, output: str, imputer: Any, fit_here: bool, detect: str, token: list[str],
-                     never: list[str], quiet: bool, escape_formulas: bool) -> None:
+@dataclass
+class Reading:
+    """How ``impute`` reads and cleans its input."""
+
+    detect: str
+    tokens: list[str]
+    never: list[str]
+    encoding: str | None
+    sep: str | None
+    sample_rows: int
+    seed: int
+
+    def clean_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`revimpute.clean.read_clean`."""
+        return {"encoding": self.encoding, "sep": self.sep, "sample_rows": self.sample_rows,
+                "random_state": self.seed}
+
+    def stream_options(self) -> dict[str, Any]:
+        """The keyword arguments of :func:`revimpute.scale.impute_file` (and ``scan_table``)."""
+        return {"detect": self.detect, "tokens": self.tokens, "never": self.never, "encoding": self.encoding,
+                "sep": self.sep, "sample_rows": self.sample_rows, "random_state": self.seed}
+
+
+def dry_run_findings(data: str, reading: Reading, chunk_rows: int | None, dask: str | None) -> None:
+    """Print the notes and the disguised missing values ``impute`` would apply, on stdout."""
+    out = Console()
+    if chunk_rows is not None or dask is not None:
+        from revimpute.scale import scan_table
+        from revimpute.scale.chunks import file_notes
+
+        schema = scan_table(data, chunk_rows or 100_000, **reading.stream_options())
+        notes, findings, rows = file_notes(schema), schema.plan.findings, schema.n_rows
+    else:
+        from revimpute.clean import read_clean
+
+        table = read_clean(data, reading.detect, reading.tokens, reading.never, **reading.clean_options())
+        notes, findings, rows = table.notes, table.findings, table.plan.n_rows
+    say_notes(notes)
+    say(f"dry run: {len(findings)} disguised missing value(s) in {rows} rows would be treated as missing; "
+        "nothing was imputed", out=out)
+    print_findings(findings, out=out, title="disguised missing values (column, value as written, cells)")
+
+
+def impute_in_memory(data: str, output: str, imputer: Any, fit_here: bool, reading: Reading, quiet: bool,
+                     escape_formulas: bool, drop_empty: bool) -> None:
     """Read the whole file, impute it and write the result atomically."""
     from revimpute.clean import read_clean
-    from revimpute.io import keep_written_text, table_format, write_table
+    from revimpute.io import keep_written_text, output_separator, table_format, write_table
 
-    table = read_clean(data, detect, token, never)
+    table = read_clean(data, reading.detect, reading.tokens, reading.never, **reading.clean_options())
     if not quiet:
+        say_notes(table.notes)
         print_treated_as_missing(table)
+    frame, text = without_empty_columns(table, drop_empty, fitting=fit_here, quiet=quiet)
     if fit_here:
-        imputer.fit(table.frame)
-    result = imputer.transform(table.frame)
+        imputer.fit(frame)
+    result = imputer.transform(frame)
     if table_format(output) == "csv":
-        if table.text is not None:
-            formats = table.detection.formats if table.detection is not None else None
-            result = keep_written_text(result, table.frame, table.text, formats)
+        if text is not None:
+            result = keep_written_text(result, frame, text, table.plan.value_writers(list(frame.columns)))
         result = formulas_in_output(result, escape_formulas, quiet)
-    write_table(result, output)
+    write_table(result, output, sep=output_separator(output, table.dialect))
     if not quiet:
         say(f"wrote {len(result)} rows to {output}")
 
@@ -206,16 +270,21 @@ def say_formulas(counts: dict, escaped: bool) -> None:
             "add --escape-formulas to prefix them with '")
 
 
-def impute_at_scale(data: str, output: str, imputer: Any, chunk_rows: int | None, fit_sample_rows: int,
-                    dask: str | None, detect: str, seed: int, quiet: bool, escape: bool) -> None:
+def impute_at_scale(data: str, output: str, imputer: Any, reading: Reading, chunk_rows: int | None,
+                    dask: str | None, quiet: bool, escape: bool, drop_empty: bool) -> None:
     """Streaming (``--chunk-rows``) or Dask (``--dask``) imputation of a file."""
     from revimpute import scale
+    from revimpute.scale.chunks import file_notes
 
-    if detect != "off" and not quiet:
-        say("note: when streaming, only empty cells and pandas' standard NA tokens count as missing; "
-            "run `revimpute scan` first for disguised values")
-    options = {"chunk_rows": chunk_rows or 100_000, "fit_sample_rows": fit_sample_rows,
-               "random_state": seed, "progress": not quiet, "escape_formulas": escape}
+    def planned(schema: Any) -> None:
+        if not quiet:
+            say_notes(file_notes(schema))
+            if schema.plan.policy != "off":
+                print_findings(schema.plan.findings, sum(c.missing for c in schema.plan.columns))
+
+    options = {"chunk_rows": chunk_rows or 100_000, "fit_sample_rows": reading.sample_rows,
+               "progress": not quiet, "escape_formulas": escape, "drop_empty_columns": drop_empty,
+               "on_plan": planned, **reading.stream_options()}
     if dask is None:
         report = scale.impute_file(data, output, imputer, **options)
     else:
@@ -225,6 +294,9 @@ def impute_at_scale(data: str, output: str, imputer: Any, chunk_rows: int | None
         finally:
             scale.disconnect(client)
     if not quiet:
+        if report.dropped:
+            say(f"note: left out {len(report.dropped)} column(s) with no observed value: "
+                + ", ".join(repr(str(label)) for label in report.dropped))
         say_formulas(report.formula_cells, escape)
         say(
             f"wrote {report.rows} rows to {output} in {report.chunks} chunks, {report.seconds:.1f} s "

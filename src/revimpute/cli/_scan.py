@@ -1,4 +1,4 @@
-"""``revimpute scan``: find missing and disguised-missing values (revimpute.detect)."""
+"""``revimpute scan``: find missing and disguised-missing values (revimpute.clean, revimpute.detect)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,16 @@ import typer
 from rich.console import Console
 
 from revimpute.cli._app import command, fail, say
+from revimpute.cli._options import (
+    SAMPLE_HELP,
+    check_positive,
+    detect_option,
+    encoding_option,
+    never_option,
+    say_notes,
+    sep_option,
+    token_option,
+)
 
 
 @command()
@@ -15,31 +25,36 @@ def scan(
     report: str | None = typer.Option(
         None, "--report", help="Also write an HTML report (missingness matrix, findings)."
     ),
-    detect: str = typer.Option("auto", "--detect", help="Detection policy: auto, strict or off."),
-    token: list[str] = typer.Option(
-        [], "--token", help="Extra value meaning 'missing' (repeatable)."
-    ),
-    never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
+    detect: str = detect_option(),
+    token: list[str] = token_option(),
+    never: list[str] = never_option(),
+    encoding: str | None = encoding_option(),
+    sep: str | None = sep_option(),
+    sample_rows: int = typer.Option(200_000, "--sample-rows", help=SAMPLE_HELP),
+    no_advice: bool = typer.Option(False, "--no-advice", help="Skip the drop-or-impute advice and its tests."),
 ) -> None:
-    """Find missing and disguised-missing values; advise on dropping rows."""
+    """Find missing and disguised-missing values; advise on dropping columns and rows."""
     import json
 
-    from revimpute.clean import check_policy
-    from revimpute.detect import detect_missing, drop_advice
+    from revimpute.clean import check_policy, read_clean
+    from revimpute.detect import drop_advice
     from revimpute.detect import report as scan_report
-    from revimpute.io import read_table
 
     check_policy(detect)
-    frame = read_table(data, as_text=True)
-    result = detect_missing(frame, policy=detect, extra_tokens=token, never_flag=never)
-    advice = drop_advice(result.cleaned)
+    check_positive("--sample-rows", sample_rows)
+    table = read_clean(data, detect, token, never, encoding=encoding, sep=sep, sample_rows=sample_rows)
+    say_notes(table.notes)
+    result = table.detection
+    advice = None if no_advice else drop_advice(table.frame)
     if report is not None:
         try:
             scan_report.write_report(report, result, advice, data)
         except OSError as exc:
             raise fail(f"{report}: cannot write the report ({exc.strerror or exc})") from None
     if json_output:
-        typer.echo(json.dumps(scan_report.scan_document(result, advice, data), indent=2))
+        document = scan_report.scan_document(result, advice, data)
+        document["notes"] = list(table.notes)
+        typer.echo(json.dumps(document, indent=2))
         return
     scan_report.print_scan(Console(), result, advice, data)
     if report is not None:

@@ -11,6 +11,7 @@ the findings, a mask of cells to treat as missing and the cleaned frame.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ import pandas as pd
 from revimpute.detect import tokens as tk
 from revimpute.detect.columns import ColumnScan, scan_column
 from revimpute.detect.comissing import pair_code_zeros, raise_co_missing
+from revimpute.detect.formatted import NumberFormat
 from revimpute.detect.natural import explain_zeros
 from revimpute.detect.types import (
     CONFIDENCE_THRESHOLD,
@@ -61,6 +63,104 @@ def _never_mask(scan: ColumnScan, never_norm: frozenset[str], never_numbers: np.
             if tk.normalize([scan.write(int(i))]).iloc[0] in never_norm:
                 out[i] = True
     return out
+
+
+#: Columns of tables with at most this many rows are compared by content, and
+#: a column holding exactly the cells of an earlier one reuses its scan (a
+#: wide table of a few rows often repeats its columns' values).
+SHARED_SCAN_MAX_ROWS = 64
+
+
+def _columns(frame: pd.DataFrame) -> list[pd.Series]:
+    """The columns of ``frame`` as Series (cut from one array when every column is ``object``)."""
+    if frame.shape[1] and all(dtype == object for dtype in frame.dtypes):
+        values = frame.to_numpy(dtype=object)
+        return [pd.Series(values[:, j], index=frame.index, name=frame.columns[j], dtype=object, copy=False)
+                for j in range(frame.shape[1])]
+    return [frame.iloc[:, position] for position in range(frame.shape[1])]
+
+
+def _content_key(series: pd.Series) -> tuple | None:
+    """A key equal for two columns of the same dtype holding the same cells, in a short table."""
+    if len(series) > SHARED_SCAN_MAX_ROWS:
+        return None
+    return (str(series.dtype), tuple(series.tolist()))
+
+
+def _own_copy(scan: ColumnScan) -> ColumnScan:
+    """A copy of ``scan`` whose per-value verdicts (which co-missingness raises) are its own."""
+    return replace(scan, kinds=scan.kinds.copy(), confidence=scan.confidence.copy(),
+                   evidence=scan.evidence.copy())
+
+
+def _same_verdicts(a: ColumnScan, b: ColumnScan) -> bool:
+    """Whether two scans of the same cells ended with the same verdicts (co-missingness may differ)."""
+    return (np.array_equal(a.confidence, b.confidence) and np.array_equal(a.evidence, b.evidence)
+            and np.array_equal(a.kinds, b.kinds))
+
+
+@dataclass
+class _ColumnResult:
+    """What :func:`detect_missing` returns for one column."""
+
+    findings: list[Finding]
+    clean: pd.Series
+    inferred: str
+    format: NumberFormat | None
+    mask: np.ndarray
+    native: np.ndarray
+    summary: ColumnSummary
+
+    def renamed(self, name: str) -> _ColumnResult:
+        """The same result for a column of another name."""
+        return _ColumnResult([replace(f, column=name) for f in self.findings], self.clean, self.inferred,
+                             self.format, self.mask, self.native, replace(self.summary, column=name))
+
+
+def _column_result(series: pd.Series, scan: ColumnScan, never: np.ndarray, name: str, threshold: float,
+                   n_rows: int) -> _ColumnResult:
+    """Findings, mask and cleaned column of one scanned column."""
+    # native gaps (an empty cell of a text column) are masked, not findings
+    flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0) & ~scan.native
+    native_codes = np.flatnonzero(scan.native)
+    flagged_codes = np.flatnonzero(flagged)
+    masked_codes = np.concatenate([native_codes, flagged_codes]).astype(np.int64)
+
+    native_mask = scan.codes < 0
+    if native_codes.size:
+        native_mask = native_mask | np.isin(scan.codes, native_codes)
+    mask = native_mask | np.isin(scan.codes, flagged_codes) if flagged_codes.size else native_mask
+
+    column_findings = [
+        Finding(
+            column=name,
+            value=scan.write(int(i)),
+            count=int(scan.counts[i]),
+            share=float(scan.counts[i] / n_rows) if n_rows else 0.0,
+            kind=str(scan.kinds[i]),
+            evidence=str(scan.evidence[i]),
+            confidence=round(float(scan.confidence[i]), 2),
+        )
+        for i in np.flatnonzero(flagged)
+    ]
+    column_findings.sort(key=lambda f: (-f.count, f.value))
+
+    clean, inferred = _cast_clean(series, scan, masked_codes, mask)
+    fmt = scan.format if scan.format is not None and inferred == "numeric" else None
+    n_native = int(native_mask.sum())
+    n_missing = int(mask.sum())
+    summary = ColumnSummary(
+        column=name,
+        inferred=inferred,
+        rows=n_rows,
+        native_missing=n_native,
+        disguised=n_missing - n_native,
+        missing=n_missing,
+        missing_share=float(n_missing / n_rows) if n_rows else 0.0,
+        cleaned_dtype=str(clean.dtype),
+        format=fmt.describe() if fmt is not None else "",
+    )
+    return _ColumnResult(column_findings, clean, inferred, fmt, mask, native_mask, summary)
 
 
 def _cast_clean(series: pd.Series, scan: ColumnScan, masked_codes: np.ndarray,
@@ -183,11 +283,20 @@ def detect_missing(
     cleaned_columns: list[pd.Series] = []
 
     names = [str(name) for name in frame.columns]
+    columns = _columns(frame)
     scans: list[ColumnScan] = []
     nevers: list[np.ndarray] = []
-    for position in range(frame.shape[1]):
-        scan = scan_column(frame.iloc[:, position], detect=detect, extra_norm=extra_norm,
-                           extra_numbers=extra_numbers)
+    seen: dict[tuple, ColumnScan] = {}
+    keys = [_content_key(series) for series in columns]
+    for position, series in enumerate(columns):
+        key = keys[position]
+        scan = seen.get(key) if key is not None else None
+        if scan is None:
+            scan = scan_column(series, detect=detect, extra_norm=extra_norm, extra_numbers=extra_numbers)
+            if key is not None:
+                seen[key] = scan
+        else:  # a column holding exactly the cells of an earlier one: the same scan
+            scan = _own_copy(scan)
         scans.append(scan)
         nevers.append(_never_mask(scan, never_norm, never_numbers))
     if detect:
@@ -196,56 +305,24 @@ def detect_missing(
         raise_co_missing(scans, names, nevers)
 
     formats = {}
+    done: dict[tuple, tuple[ColumnScan, np.ndarray, _ColumnResult]] = {}
     for position, (scan, never) in enumerate(zip(scans, nevers)):
-        series = frame.iloc[:, position]
         name = names[position]
-        flagged = (scan.confidence >= threshold) & ~never & (scan.counts > 0)
-        native_codes = np.flatnonzero(scan.native)
-        flagged_codes = np.flatnonzero(flagged & ~scan.native)
-        masked_codes = np.concatenate([native_codes, flagged_codes]).astype(np.int64)
-
-        native_mask = scan.codes < 0
-        if native_codes.size:
-            native_mask = native_mask | np.isin(scan.codes, native_codes)
-        mask = native_mask | np.isin(scan.codes, flagged_codes) if flagged_codes.size else native_mask
-
-        column_findings = [
-            Finding(
-                column=name,
-                value=scan.write(int(i)),
-                count=int(scan.counts[i]),
-                share=float(scan.counts[i] / n_rows) if n_rows else 0.0,
-                kind=str(scan.kinds[i]),
-                evidence=str(scan.evidence[i]),
-                confidence=round(float(scan.confidence[i]), 2),
-            )
-            for i in np.flatnonzero(flagged)
-        ]
-        column_findings.sort(key=lambda f: (-f.count, f.value))
-        findings.extend(column_findings)
-
-        clean, inferred = _cast_clean(series, scan, masked_codes, mask)
-        fmt = scan.format if scan.format is not None and inferred == "numeric" else None
-        if fmt is not None:
-            formats[name] = fmt
-        cleaned_columns.append(clean)
-        mask_columns.append(mask)
-        native_columns.append(native_mask)
-        n_native = int(native_mask.sum())
-        n_missing = int(mask.sum())
-        summaries.append(
-            ColumnSummary(
-                column=name,
-                inferred=inferred,
-                rows=n_rows,
-                native_missing=n_native,
-                disguised=n_missing - n_native,
-                missing=n_missing,
-                missing_share=float(n_missing / n_rows) if n_rows else 0.0,
-                cleaned_dtype=str(clean.dtype),
-                format=fmt.describe() if fmt is not None else "",
-            )
-        )
+        key = keys[position]
+        earlier = done.get(key) if key is not None else None
+        if earlier is not None and _same_verdicts(earlier[0], scan) and np.array_equal(earlier[1], never):
+            result = earlier[2].renamed(name)  # the same cells and verdicts: the same result
+        else:
+            result = _column_result(columns[position], scan, never, name, threshold, n_rows)
+            if key is not None:
+                done[key] = (scan, never, result)
+        findings.extend(result.findings)
+        if result.format is not None:
+            formats[name] = result.format
+        cleaned_columns.append(result.clean)
+        mask_columns.append(result.mask)
+        native_columns.append(result.native)
+        summaries.append(result.summary)
 
     mask_frame = _bool_frame(mask_columns, frame)
     native_frame = _bool_frame(native_columns, frame)

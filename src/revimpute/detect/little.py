@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import linalg, stats
+from scipy import stats
 
 from revimpute.exceptions import InputDataError
 
@@ -55,27 +55,39 @@ class LittleResult:
     n_iter: int
 
 
-def _solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve ``a x = b`` for a symmetric positive (semi-)definite ``a``."""
-    try:
-        return linalg.solve(a, b, assume_a="pos")
-    except (linalg.LinAlgError, ValueError):
-        return linalg.lstsq(a, b)[0]
-
-
-def _patterns(missing: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+def _patterns(missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct missingness patterns and, for each row, the index of its pattern."""
     patterns, inverse = np.unique(missing, axis=0, return_inverse=True)
-    inverse = np.asarray(inverse).reshape(-1)
-    order = np.argsort(inverse, kind="stable")
-    bounds = np.searchsorted(inverse[order], np.arange(patterns.shape[0] + 1))
-    groups = [order[bounds[g]:bounds[g + 1]] for g in range(patterns.shape[0])]
-    return patterns, groups
+    return patterns, np.asarray(inverse).reshape(-1)
+
+
+def _batched_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve ``a[g] x[g] = b[g]`` for every ``g`` (least squares where ``a[g]`` is singular)."""
+    try:
+        return np.linalg.solve(a, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(a) @ b
+
+
+def _observed_blocks(cov: np.ndarray, obs: np.ndarray) -> np.ndarray:
+    """Per pattern, ``cov`` on its observed rows and columns, the identity elsewhere.
+
+    Solving with it acts on the observed block alone and leaves the other
+    entries of a right-hand side that is zero there at zero.
+    """
+    both = obs[:, :, None] & obs[:, None, :]
+    eye = np.eye(cov.shape[0], dtype=bool)[None] & ~obs[:, None, :]
+    return np.where(both, cov[None], 0.0) + eye
 
 
 def em_mean_cov(
     data: np.ndarray, *, max_iter: int = 1000, tol: float = 1e-10
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Maximum-likelihood mean and covariance of normal data with gaps (EM).
+
+    Each iteration works on the sufficient statistics of every missingness
+    pattern at once (batched linear algebra), so its cost grows with the
+    number of patterns and columns, not rows.
 
     Parameters
     ----------
@@ -109,29 +121,37 @@ def em_mean_cov(
     centre = np.nanmean(data, axis=0)
     scale = np.nanstd(data, axis=0)
     scale[scale == 0] = 1.0
-    z = (data - centre) / scale
-    patterns, groups = _patterns(missing)
+    z = np.where(missing, 0.0, (data - centre) / scale)
+    patterns, which = _patterns(missing)
+    obs = ~patterns  # (G, p)
+    mis = patterns.astype(float)
+    counts = np.bincount(which, minlength=len(patterns)).astype(float)  # n_g
+    sums = np.zeros((len(patterns), p))
+    np.add.at(sums, which, z)  # s_g: sums of the observed values (0 where missing)
+    cross = np.zeros((len(patterns), p, p))  # Q_g = z_o^T z_o, once
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(len(patterns) + 1))
+    for g in range(len(patterns)):
+        rows = z[order[bounds[g]:bounds[g + 1]]]
+        cross[g] = rows.T @ rows
 
     mean = np.zeros(p)
-    cov = np.diag(np.nanvar(z, axis=0))
-    cov[np.diag_indices(p)] = np.maximum(cov.diagonal(), 1e-12)
+    cov = np.diag(np.maximum(np.nanvar(np.where(missing, np.nan, z), axis=0), 1e-12))
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        sum1 = np.zeros(p)
-        sum2 = np.zeros((p, p))
-        for pattern, rows in zip(patterns, groups):
-            obs, mis = ~pattern, pattern
-            block = np.zeros((rows.size, p))
-            block[:, obs] = z[np.ix_(rows, obs)]
-            if mis.any():
-                s_oo = cov[np.ix_(obs, obs)]
-                s_om = cov[np.ix_(obs, mis)]
-                coef = _solve(s_oo, s_om)  # (o, m)
-                block[:, mis] = mean[mis] + (block[:, obs] - mean[obs]) @ coef
-                cond = cov[np.ix_(mis, mis)] - s_om.T @ coef
-                sum2[np.ix_(mis, mis)] += rows.size * cond
-            sum1 += block.sum(axis=0)
-            sum2 += block.T @ block
+        # regression of the missing block on the observed one: coef[g][o, m] = S_oo^-1 S_om
+        rhs = np.where(obs[:, :, None] & patterns[:, None, :], cov[None], 0.0)
+        coef = _batched_solve(_observed_blocks(cov, obs), rhs)
+        shift = mis * (mean[None] - (coef.transpose(0, 2, 1) @ (obs * mean[None])[:, :, None])[:, :, 0])
+        lift = np.eye(p)[None] + coef  # completed rows: z_o W_g + 1 a_g^T
+        sum1 = (sums + counts[:, None] * shift + (coef.transpose(0, 2, 1) @ sums[:, :, None])[:, :, 0]).sum(axis=0)
+        lift_t = lift.transpose(0, 2, 1)
+        wqw = (lift_t @ cross @ lift).sum(axis=0)
+        ws = (lift_t @ sums[:, :, None])[:, :, 0]
+        outer = ws.T @ shift  # sum over patterns of W^T s a^T
+        weighted = shift * counts[:, None]
+        cond = ((cov[None] - cov[None] @ coef) * (mis[:, :, None] * mis[:, None, :]) * counts[:, None, None]).sum(axis=0)
+        sum2 = wqw + outer + outer.T + weighted.T @ shift + cond
         new_mean = sum1 / n
         new_cov = sum2 / n - np.outer(new_mean, new_mean)
         new_cov = (new_cov + new_cov.T) / 2
@@ -167,17 +187,16 @@ def little_mcar_test(data: np.ndarray) -> LittleResult:
     n_patterns = int(np.unique(missing, axis=0).shape[0]) if data.shape[0] else 0
     mean, cov, n_iter = em_mean_cov(data)
     p = data.shape[1]
-    keep = ~missing.all(axis=1)
-    patterns, groups = _patterns(missing[keep])
-    rows_data = data[keep]
-    statistic = 0.0
-    df = 0
-    for pattern, rows in zip(patterns, groups):
-        obs = ~pattern
-        diff = rows_data[np.ix_(rows, obs)].mean(axis=0) - mean[obs]
-        statistic += rows.size * float(diff @ _solve(cov[np.ix_(obs, obs)], diff))
-        df += int(obs.sum())
-    df -= p
+    rows = data[~missing.all(axis=1)]
+    patterns, which = _patterns(np.isnan(rows))
+    obs = ~patterns
+    counts = np.bincount(which, minlength=len(patterns)).astype(float)
+    sums = np.zeros((len(patterns), p))
+    np.add.at(sums, which, np.nan_to_num(rows, nan=0.0))
+    diff = np.where(obs, sums / counts[:, None] - mean[None], 0.0)  # pattern means less mu, observed entries
+    solved = _batched_solve(_observed_blocks(cov, obs), diff[:, :, None])[:, :, 0]
+    statistic = float((counts * np.einsum("gi,gi->g", diff, solved)).sum())
+    df = int(obs.sum()) - p
     pvalue = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
     return LittleResult(
         statistic=float(statistic), df=int(df), pvalue=pvalue, n_patterns=n_patterns,

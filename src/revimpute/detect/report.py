@@ -24,6 +24,10 @@ from revimpute.detect.advice import DropAdvice
 from revimpute.detect.types import DetectionResult
 from revimpute.io import atomic_path
 
+#: Rows of the findings and overview tables printed on a terminal (the JSON
+#: document and the HTML report hold them all).
+MAX_PRINTED_ROWS = 200
+
 PRESENT = np.array([0.27, 0.30, 0.35])
 NATIVE = np.array([1.0, 1.0, 1.0])
 DISGUISED = np.array([0.93, 0.45, 0.10])
@@ -34,8 +38,8 @@ def _show(value: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
-def findings_table(result: DetectionResult) -> Table:
-    """A rich table of the findings (one row per flagged value)."""
+def findings_table(result: DetectionResult, limit: int | None = None) -> Table:
+    """A rich table of the findings (one row per flagged value; the first ``limit``)."""
     table = Table(title="Disguised missing values", title_justify="left")
     for name, justify in (("column", "left"), ("value", "left"), ("count", "right"),
                           ("share", "right")):
@@ -43,19 +47,24 @@ def findings_table(result: DetectionResult) -> Table:
     table.add_column("kind", no_wrap=True)
     table.add_column("conf.", justify="right", no_wrap=True)
     table.add_column("evidence", justify="left", overflow="fold", ratio=1, min_width=30)
-    for f in result.findings:  # Text: values and names are shown as written, never as markup
+    for f in result.findings[:limit]:  # Text: values and names are shown as written, never as markup
         table.add_row(Text(f.column), Text(_show(f.value)), str(f.count), f"{f.share:.1%}", f.kind,
                       f"{f.confidence:.2f}", Text(f.evidence))
     return table
 
 
-def overview_table(result: DetectionResult) -> Table:
-    """A rich table with the missingness of every column."""
+def overview_table(result: DetectionResult, limit: int | None = None) -> Table:
+    """A rich table with the missingness of every column (of ``limit`` columns: those with
+    the most missing cells, in table order)."""
     table = Table(title="Missingness per column", title_justify="left")
     for name, justify in (("column", "left"), ("type", "left"), ("native", "right"),
                           ("disguised", "right"), ("missing", "right"), ("share", "right")):
         table.add_column(name, justify=justify, overflow="fold")
-    for c in result.columns:
+    columns = result.columns
+    if limit is not None and len(columns) > limit:
+        keep = set(np.argsort([-c.missing for c in columns], kind="stable")[:limit].tolist())
+        columns = [c for j, c in enumerate(columns) if j in keep]
+    for c in columns:
         table.add_row(Text(c.column), c.inferred, str(c.native_missing), str(c.disguised),
                       str(c.missing), f"{c.missing_share:.1%}")
     return table
@@ -68,16 +77,27 @@ def _p(value: float) -> str:
 
 def advice_lines(advice: DropAdvice) -> list[str]:
     """The advice as a few plain-text lines."""
-    lines = [
-        f"Dropping rows with gaps would lose {advice.rows_lost} of {advice.rows} rows "
-        f"({advice.rows_lost_share:.1%}).",
-    ]
+    lines = []
+    if advice.empty_columns:
+        lines.append(f"Columns with no observed value: {', '.join(repr(c) for c in advice.empty_columns[:10])}"
+                     + (f" and {len(advice.empty_columns) - 10} more" if len(advice.empty_columns) > 10 else "")
+                     + ".")
+    if advice.sparse_columns:
+        lines.append("Nearly empty columns: " + ", ".join(f"{c!r} ({share:.0%} missing)"
+                                                         for c, share in advice.sparse_columns[:10])
+                     + (f" and {len(advice.sparse_columns) - 10} more" if len(advice.sparse_columns) > 10 else "")
+                     + ".")
+    rest = " (in the other columns)" if advice.empty_columns or advice.sparse_columns else ""
+    lines.append(
+        f"Dropping rows with gaps{rest} would lose {advice.rows_lost} of {advice.rows} rows "
+        f"({advice.rows_lost_share:.1%})."
+    )
     if advice.little_columns:
         lines.append(
             f"Little's MCAR test on {len(advice.little_columns)} numeric column(s): "
             f"d2={advice.little_statistic:.3f}, df={advice.little_df}, "
             f"p={_p(advice.little_pvalue)} ({advice.little_patterns} pattern(s), "
-            f"{advice.tested_rows} rows)."
+            f"{advice.little_rows} rows)."
         )
     differing = [t for t in advice.column_tests if t.differs]
     for t in differing:
@@ -89,9 +109,9 @@ def advice_lines(advice: DropAdvice) -> list[str]:
     return lines
 
 
-def print_scan(console: Console, result: DetectionResult, advice: DropAdvice,
+def print_scan(console: Console, result: DetectionResult, advice: DropAdvice | None,
                source: str) -> None:
-    """Print the findings, the per-column overview and the advice."""
+    """Print the findings, the per-column overview and the advice (unless None)."""
     n_rows = result.n_rows
     console.print(
         Text.assemble((source, "bold"), f": {n_rows} rows x {len(result.columns)} columns, "
@@ -99,19 +119,27 @@ def print_scan(console: Console, result: DetectionResult, advice: DropAdvice,
         highlight=False,
     )
     if result.findings:
-        console.print(findings_table(result))
+        console.print(findings_table(result, MAX_PRINTED_ROWS))
+        _say_more(console, len(result.findings), "findings")
     else:
         console.print("No disguised missing values found.")
-    console.print(overview_table(result))
-    for line in advice_lines(advice):
+    console.print(overview_table(result, MAX_PRINTED_ROWS))
+    _say_more(console, len(result.columns), "columns (those with the most missing cells are shown)")
+    for line in advice_lines(advice) if advice is not None else ():
         console.print(line, highlight=False, markup=False)
 
 
-def scan_document(result: DetectionResult, advice: DropAdvice, source: str) -> dict:
-    """The JSON document printed by ``revimpute scan --json``."""
+def _say_more(console: Console, total: int, what: str) -> None:
+    if total > MAX_PRINTED_ROWS:
+        console.print(f"{MAX_PRINTED_ROWS} of {total} {what}; --json or --report lists them all.",
+                      highlight=False, markup=False)
+
+
+def scan_document(result: DetectionResult, advice: DropAdvice | None, source: str) -> dict:
+    """The JSON document printed by ``revimpute scan --json`` (``advice`` None when skipped)."""
     doc = {"source": source}
     doc.update(result.to_dict())
-    doc["advice"] = advice.to_dict()
+    doc["advice"] = advice.to_dict() if advice is not None else None
     return doc
 
 
@@ -190,7 +218,7 @@ def _html_table(headers: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def render_html(result: DetectionResult, advice: DropAdvice, source: str) -> str:
+def render_html(result: DetectionResult, advice: DropAdvice | None, source: str) -> str:
     """Render the self-contained HTML report (picture embedded as base64)."""
     png = base64.b64encode(missingness_png(result)).decode("ascii")
     findings = _html_table(
@@ -203,7 +231,8 @@ def render_html(result: DetectionResult, advice: DropAdvice, source: str) -> str
         [[c.column, c.inferred, c.native_missing, c.disguised, c.missing,
           f"{c.missing_share:.1%}", c.cleaned_dtype] for c in result.columns],
     )
-    advice_html = "".join(f"<li>{html.escape(line)}</li>" for line in advice_lines(advice))
+    lines = advice_lines(advice) if advice is not None else ["Advice skipped (--no-advice)."]
+    advice_html = "".join(f"<li>{html.escape(line)}</li>" for line in lines)
     title = html.escape(f"revimpute scan: {source}")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
@@ -229,7 +258,7 @@ img {{ max-width: 100%; }}
 """
 
 
-def write_report(path: str | os.PathLike, result: DetectionResult, advice: DropAdvice,
+def write_report(path: str | os.PathLike, result: DetectionResult, advice: DropAdvice | None,
                  source: str) -> Path:
     """Write the HTML report atomically and return its path."""
     text = render_html(result, advice, source)

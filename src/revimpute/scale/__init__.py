@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from revimpute.scale.cleaning import CleanReport, clean_file
 from revimpute.scale.streaming import (
     StreamReport,
     impute_file,
@@ -20,7 +21,9 @@ from revimpute.scale.streaming import (
 _DASK_NAMES = ("connect", "disconnect", "impute_dask", "impute_file_dask")
 
 __all__ = [
+    "CleanReport",
     "StreamReport",
+    "clean_file",
     "connect",
     "disconnect",
     "impute_dask",

@@ -60,8 +60,12 @@ def rows_progress(
 def bytes_progress(
     enabled: bool, description: str, total: int | None
 ) -> Iterator[Callable[[int], None]]:
-    """Yield ``update(bytes_done)`` (absolute position); draw a bytes bar if enabled."""
-    if not enabled:
+    """Yield ``update(bytes_done)`` (absolute position); draw a bytes bar if enabled.
+
+    The bar is drawn on a terminal only, and is transient: it is gone once the
+    file is read (or fails to read, so that an error stays the only line).
+    """
+    if not enabled or not console.is_terminal:
         yield lambda done: None
         return
     with Progress(
@@ -71,6 +75,7 @@ def bytes_progress(
         TransferSpeedColumn(),
         TimeRemainingColumn(),
         console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task(description, total=total)
         yield lambda done: progress.update(task, completed=done)

@@ -1,127 +1,87 @@
 """Raw chunk readers for CSV/TSV and Parquet files, with clear errors.
 
-These yield pandas DataFrames of at most ``chunk_rows`` rows as the file
-stores them; deciding the column types once for the whole file and enforcing
-them on every chunk is the job of :mod:`._schema`.
+A CSV file is read as the text of its cells (pandas' C parser, every cell as
+written, the file's encoding and separator from
+:func:`revimpute.dialect.csv_dialect`), a Parquet file with the dtypes the
+whole file has (:func:`revimpute.io.parquet_dtypes`). Cleaning and typing
+the chunks is the job of :class:`revimpute.clean.TablePlan`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gzip
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
+from revimpute.dialect import CsvDialect, is_gzip
 from revimpute.exceptions import InputDataError
-
-
-def csv_separator(path: str | os.PathLike) -> str:
-    """The field separator for ``path``: a tab for ``.tsv``, else a comma."""
-    return "\t" if str(path).lower().endswith(".tsv") else ","
-
-
-def is_gzip(path: str | os.PathLike) -> bool:
-    """True when ``path`` names a gzip-compressed CSV (``.csv.gz``)."""
-    return str(path).lower().endswith(".gz")
+from revimpute.io import csv_options, open_parquet, parquet_dtypes, parquet_frame
 
 
 def csv_chunks(
     path: Path,
     chunk_rows: int,
+    dialect: CsvDialect,
     *,
-    dtype: Any = None,
     on_bytes: Callable[[int], None] | None = None,
-    as_text: bool = False,
 ) -> Iterator[pd.DataFrame]:
-    """Yield the CSV file's rows in DataFrames of at most ``chunk_rows`` rows.
+    """Yield the CSV file's rows, every cell as the text written, at most ``chunk_rows`` at a time.
 
-    Parsing is pandas' C parser with the options :func:`revimpute.io.read_table`
-    uses (separator from the extension, UTF-8), so a value parses to the same
-    bits as when the whole file is read at once. The row index continues from
-    one chunk to the next.
+    The cells are those :func:`revimpute.io.read_table` gives with
+    ``as_text=True``, read the same way; the row index continues from one
+    chunk to the next.
 
     Parameters
     ----------
     path : Path
     chunk_rows : int
-    dtype : dict or type, optional
-        Column types given to the parser (used to keep text columns as text;
-        ``str`` reads every cell as the text written, gaps as NaN).
+    dialect : CsvDialect
+        The file's encoding and separator.
     on_bytes : callable(int), optional
         Called after each chunk with the number of (compressed) bytes read so far.
-    as_text : bool, default=False
-        Every cell as the exact text written (empty cells as ``""``), as
-        :func:`revimpute.io.read_table` gives it with ``as_text=True``.
 
     Raises
     ------
     InputDataError
-        Binary data, not UTF-8, no data, or ragged/malformed rows.
+        No data, or ragged/malformed rows.
     """
     with open(path, "rb") as raw:
-        head = raw.read(65536)
-        raw.seek(0)
-        if not is_gzip(path) and b"\x00" in head:
-            raise InputDataError(f"{path}: binary data, not a text CSV file")
         stream: Any = gzip.GzipFile(fileobj=raw, mode="rb") if is_gzip(path) else raw
         with contextlib.ExitStack() as stack:
             if stream is not raw:
                 stack.enter_context(stream)
             try:
-                text = {"dtype": str, "keep_default_na": False, "na_filter": False} if as_text else {}
-                reader = pd.read_csv(
-                    stream,
-                    sep=csv_separator(path),
-                    encoding="utf-8",
-                    chunksize=chunk_rows,
-                    compression=None,
-                    **({"dtype": dtype} | text),
-                )
+                reader = pd.read_csv(stream, chunksize=chunk_rows, compression=None, **csv_options(dialect))
                 with reader:
                     for chunk in reader:
                         if on_bytes is not None:
                             on_bytes(raw.tell())
                         yield chunk
-            except UnicodeDecodeError as exc:
-                raise InputDataError(
-                    f"{path}: not UTF-8 text (byte {exc.start}); re-save the file as UTF-8"
-                ) from None
+            except UnicodeDecodeError as exc:  # the whole file was checked: only a changed file gets here
+                raise InputDataError(f"{path}: not {dialect.encoding} text ({exc.reason})") from None
             except pd.errors.EmptyDataError:
                 raise InputDataError(f"{path}: the file has no data") from None
             except pd.errors.ParserError as exc:
-                raise InputDataError(f"{path}: ragged or malformed CSV rows ({exc})".strip()) from None
+                detail = " ".join(str(exc).split())
+                raise InputDataError(f"{path}: ragged or malformed CSV rows ({detail})") from None
             except (OSError, EOFError) as exc:
                 if is_gzip(path):
                     raise InputDataError(f"{path}: not a readable gzip file ({exc})") from None
                 raise
 
 
-def open_parquet(path: Path) -> pq.ParquetFile:
-    """Open a Parquet file for streaming.
-
-    Raises
-    ------
-    InputDataError
-        If the file is not a readable Parquet file.
-    """
-    try:
-        return pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises many types for bad files
-        raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None
-
-
-def parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
+def parquet_chunks(path: Path, chunk_rows: int, dtypes: dict[Any, Any] | None = None) -> Iterator[pd.DataFrame]:
     """Yield the Parquet file's rows in DataFrames of at most ``chunk_rows`` rows.
 
     Each record batch is converted with the file's own schema and pandas
-    metadata (column labels, stored index columns), as ``pd.read_parquet``
-    does for the whole file.
+    metadata (column labels, stored index columns) and the whole file's
+    dtypes (``dtypes``, by default :func:`revimpute.io.parquet_dtypes`), as
+    :func:`revimpute.io.read_table` converts the whole file.
 
     Raises
     ------
@@ -131,7 +91,8 @@ def parquet_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     pf = open_parquet(path)
     schema = pf.schema_arrow
     try:
+        dtypes = parquet_dtypes(pf) if dtypes is None else dtypes
         for batch in pf.iter_batches(batch_size=chunk_rows):
-            yield pa.Table.from_batches([batch], schema=schema).to_pandas()
+            yield parquet_frame(pa.Table.from_batches([batch], schema=schema), dtypes)
     except (OSError, pa.ArrowException) as exc:
         raise InputDataError(f"{path}: not a readable Parquet file ({exc})") from None

@@ -24,7 +24,7 @@ import pyarrow.parquet as pq
 
 from revimpute.exceptions import InputDataError
 from revimpute.io import table_format
-from revimpute.scale._readers import csv_separator, is_gzip
+from revimpute.dialect import default_separator, is_gzip
 
 
 #: A datetime column's CSV layout: (time shown, fraction digits).
@@ -94,6 +94,8 @@ class ChunkWriter:
         datetime columns in from the first chunk (a column may still need a
         finer one), usually :attr:`datetime_layouts` of an earlier writer of
         the same rows.
+    sep : str, optional
+        CSV: the separator (default: a tab for ``.tsv``, else a comma).
 
     Attributes
     ----------
@@ -113,10 +115,12 @@ class ChunkWriter:
         path: str | os.PathLike,
         target: str | os.PathLike,
         datetime_layouts: dict[Any, Layout] | None = None,
+        sep: str | None = None,
     ) -> None:
         self.path = Path(path)
         self.target = Path(target)
         self.format = table_format(self.target)
+        self.sep = sep or default_separator(self.target)
         self.rows = 0
         self.datetime_layouts: dict[Any, Layout] = dict(datetime_layouts or {})
         self.consistent = True
@@ -141,7 +145,7 @@ class ChunkWriter:
             else:
                 self._handle = open(self.path, "w", encoding="utf-8", newline="")
         frame = self._datetimes_in_layout(frame)
-        frame.to_csv(self._handle, header=first, index=False, sep=csv_separator(self.target))
+        frame.to_csv(self._handle, header=first, index=False, sep=self.sep)
 
     def _datetimes_in_layout(self, frame: pd.DataFrame) -> pd.DataFrame:
         """``frame`` with each datetime column as text in the column's layout so far."""

@@ -20,22 +20,21 @@ import collections
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
+from revimpute.clean import TablePlan
+from revimpute.dialect import is_gzip
 from revimpute.exceptions import RevimputeError
-from revimpute.io import keep_written_text, table_format
-from revimpute.scale._readers import csv_separator, is_gzip
-from revimpute.scale._schema import TableSchema, conform
+from revimpute.io import csv_options, keep_written_text, output_separator, table_format
+from revimpute.scale._schema import TableSchema
+from revimpute.scale.chunks import _check_positive, _get_schema, file_notes, plan_options
 from revimpute.scale.streaming import (
     OutputText,
     StreamReport,
-    _check_positive,
-    _get_schema,
     _is_fitted,
     ensure_fitted,
     quiet_copy,
@@ -240,8 +239,6 @@ def impute_dask(ddf: dd.DataFrame, imputer: Any, *, client: Client | None = None
     split tensors between threads at offsets that depend on the tensor size).
     """
     _require_dask()
-    import dask
-
     if not _is_fitted(imputer):
         raise RevimputeError(
             "impute_dask needs a fitted imputer: fit it first (for a big table, on "
@@ -249,75 +246,67 @@ def impute_dask(ddf: dd.DataFrame, imputer: Any, *, client: Client | None = None
         )
     worker_imputer = quiet_copy(imputer)
     meta = _output_meta(ddf._meta, worker_imputer)
-    client = client if client is not None else _active_client()
-    if client is not None:
-        shipped: Any = client.scatter(worker_imputer, broadcast=True, hash=False)
-    else:
-        shipped = dask.delayed(worker_imputer, traverse=False)
+    shipped = _ship(worker_imputer, client if client is not None else _active_client())
     return ddf.map_partitions(_impute_partition, shipped, meta, meta=meta)
 
 
-def _impute_keeping_text(part: pd.DataFrame, text: pd.DataFrame, imputer: Any, meta: pd.DataFrame) -> pd.DataFrame:
-    """One partition imputed, with the written text of every cell it did not fill."""
+def _ship(imputer: Any, client: Client | None) -> Any:
+    """The imputer as the workers get it: scattered to each once, or one graph node."""
+    import dask
+
+    if client is not None:
+        return client.scatter(imputer, broadcast=True, hash=False)
+    return dask.delayed(imputer, traverse=False)
+
+
+def _typed_partition(part: pd.DataFrame, plan: TablePlan, read_dtypes: dict[Any, Any],
+                     keep: list[Any] | None) -> pd.DataFrame:
+    """One partition as read, cleaned and typed by ``plan`` (``keep``: the columns kept)."""
+    if read_dtypes:
+        part = part.astype({label: dt for label, dt in read_dtypes.items() if part[label].dtype != dt})
+    typed = plan.typed(part)
+    return typed if keep is None else typed[keep]
+
+
+def _impute_keeping_text(text: pd.DataFrame, imputer: Any, plan: TablePlan, keep: list[Any] | None,
+                         meta: pd.DataFrame, writers: dict[int, Any]) -> pd.DataFrame:
+    """One partition of a CSV file imputed, with the written text of every cell it did not fill."""
+    part = _typed_partition(text, plan, {}, keep)
+    text = text if keep is None else text[keep]
     out = _impute_partition(part, imputer, meta)
     if len(part) == 0:
         return out.astype(object)
-    return keep_written_text(out, part, text)
+    return keep_written_text(out, part, text, writers)
 
 
-def impute_dask_keeping_text(
-    ddf: dd.DataFrame, text: dd.DataFrame, imputer: Any, *, client: Client | None = None
-) -> dd.DataFrame:
-    """:func:`impute_dask` whose partitions keep the text of the cells not imputed.
+def impute_text_dask(text: dd.DataFrame, imputer: Any, plan: TablePlan, *, keep: list[Any] | None = None,
+                     writers: dict[int, Any] | None = None, client: Client | None = None) -> dd.DataFrame:
+    """Impute a CSV file read as text, partition by partition, keeping the text of observed cells.
 
-    ``text`` is the same file read as text (every cell as written), with the
-    same partitions as ``ddf``; the result is all text, as
-    :func:`revimpute.io.keep_written_text` gives it.
+    Each partition is cleaned and typed by ``plan`` in the worker, imputed,
+    and written back as text: every cell not imputed as it was written
+    (:func:`revimpute.io.keep_written_text`).
     """
-    import dask
-
     worker_imputer = quiet_copy(imputer)
-    meta = _output_meta(ddf._meta, worker_imputer)
-    text_meta = meta.astype(object)
-    client = client if client is not None else _active_client()
-    if client is not None:
-        shipped: Any = client.scatter(worker_imputer, broadcast=True, hash=False)
-    else:
-        shipped = dask.delayed(worker_imputer, traverse=False)
-    import dask.dataframe as dd
-
-    return dd.map_partitions(_impute_keeping_text, ddf, text, shipped, meta, meta=text_meta,
-                             align_dataframes=False)
+    typed_meta = _typed_partition(text._meta, plan, {}, keep)
+    meta = _output_meta(typed_meta, worker_imputer)
+    shipped = _ship(worker_imputer, client if client is not None else _active_client())
+    return text.map_partitions(_impute_keeping_text, shipped, plan, keep, meta, writers or {},
+                               meta=meta.astype(object))
 
 
-def _read_dask_text(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
-    """A CSV file's cells as written, in the partitions :func:`_read_dask` gives."""
-    import dask
-    import dask.dataframe as dd
-
-    path = str(schema.path)
-    with dask.config.set({"dataframe.convert-string": False}):
-        return dd.read_csv(path, sep=csv_separator(path), encoding="utf-8", dtype=str, keep_default_na=False,
-                           na_filter=False, blocksize=None if is_gzip(path) else blocksize)
+def _read_dask(schema: TableSchema, blocksize: int | str, keep: list[Any] | None) -> dd.DataFrame:
+    """The file as a Dask DataFrame, every partition cleaned and typed as :func:`iter_table_chunks` does."""
+    raw = _read_dask_raw(schema, blocksize)
+    meta = _typed_partition(raw._meta, schema.plan, schema.read_dtypes, keep)
+    return raw.map_partitions(_typed_partition, schema.plan, schema.read_dtypes, keep, meta=meta)
 
 
-def _bool_na_to_object(part: pd.DataFrame, columns: list[Any]) -> pd.DataFrame:
-    """Nullable-boolean columns to object True/False/NaN, as pandas reads them."""
-    part = part.copy()
-    for label in columns:
-        values = part[label].astype(object)
-        part[label] = values.where(part[label].notna(), np.nan)
-    return part
-
-
-def _read_dask(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
-    """The file as a Dask DataFrame with the whole-file column types of ``schema``.
+def _read_dask_raw(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
+    """The file's partitions as read: a CSV file's cells as written, a Parquet file as stored.
 
     Dask's own conversion of text columns to ``string[pyarrow]`` is switched
-    off, so partitions get exactly the dtypes :func:`iter_table_chunks` gives:
-    a CSV file is parsed with the types pandas gives the whole file, then
-    every partition goes through :func:`conform` (``Int64``, ``boolean``,
-    ``datetime64`` columns, as :func:`revimpute.io.typed_columns` types them).
+    off, so partitions hold what the streaming chunks hold.
     """
     import dask
     import dask.dataframe as dd
@@ -325,30 +314,9 @@ def _read_dask(schema: TableSchema, blocksize: int | str) -> dd.DataFrame:
     path = str(schema.path)
     with dask.config.set({"dataframe.convert-string": False}):
         if schema.format == "parquet":
-            ddf = dd.read_parquet(path, blocksize=blocksize)
-            casts = {label: dt for label, dt in schema.dtypes.items() if ddf.dtypes[label] != dt}
-            return ddf.astype(casts) if casts else ddf
-        dtype: dict[Any, Any] = {}
-        bool_na = []
-        for label, dt in (schema.read_dtypes or schema.dtypes).items():
-            if dt == object and label not in schema.text_columns:
-                dtype[label] = "boolean"  # booleans with gaps: object True/False/NaN in pandas
-                bool_na.append(label)
-            else:
-                dtype[label] = dt
-        ddf = dd.read_csv(
-            path,
-            sep=csv_separator(path),
-            encoding="utf-8",
-            dtype=dtype,
-            blocksize=None if is_gzip(path) else blocksize,
-        )
-        if bool_na:
-            meta = ddf._meta.astype(dict.fromkeys(bool_na, object))
-            ddf = ddf.map_partitions(_bool_na_to_object, bool_na, meta=meta)
-        if any(ddf.dtypes[label] != dt for label, dt in schema.dtypes.items()):
-            ddf = ddf.map_partitions(conform, schema, meta=conform(ddf._meta, schema))
-        return ddf
+            return dd.read_parquet(path, blocksize=blocksize)
+        whole = is_gzip(path) or schema.dialect.encoding.startswith("utf-16")
+        return dd.read_csv(path, blocksize=None if whole else blocksize, **csv_options(schema.dialect))
 
 
 def _ordered_results(client: Client, parts: Iterable[Any], window: int) -> Iterator[pd.DataFrame]:
@@ -386,12 +354,21 @@ def impute_file_dask(
     max_pending: int | None = None,
     progress: bool = True,
     escape_formulas: bool = False,
+    detect: str = "auto",
+    tokens: Iterable[str] = (),
+    never: Iterable[str] = (),
+    sample_rows: int | None = None,
+    encoding: str | None = None,
+    sep: str | None = None,
+    drop_empty_columns: bool = False,
+    on_plan: Callable[[TableSchema], None] | None = None,
 ) -> StreamReport:
     """Impute a CSV/TSV or Parquet file on a Dask cluster into one output file.
 
-    The workers read the file (``dask.dataframe.read_csv``/``read_parquet``,
-    with the whole-file column types decided first, as
-    :func:`~revimpute.scale.streaming.impute_file` does) and impute its
+    The file is cleaned and typed as :func:`~revimpute.scale.streaming.impute_file`
+    does (findings and column types decided first, by passes over the file in
+    this process); the workers read the file (``dask.dataframe.read_csv`` of
+    every cell as text, or ``read_parquet``), clean, type and impute its
     partitions; this process gathers the imputed partitions in file order, at
     most ``max_pending`` in flight, and appends them to a temporary file beside
     ``out_path`` that is renamed into place only when complete. So the output
@@ -422,7 +399,7 @@ def impute_file_dask(
         Partitions computed ahead of the writer; default twice the cluster's
         worker threads.
     progress : bool, default=True
-    escape_formulas : bool, default=False
+    escape_formulas, detect, tokens, never, sample_rows, encoding, sep, drop_empty_columns, on_plan
         As for :func:`~revimpute.scale.streaming.impute_file`.
 
     Returns
@@ -447,18 +424,26 @@ def impute_file_dask(
             "or connect('tcp://HOST:PORT')"
         )
     table_format(out_path)
-    schema = _get_schema(in_path, chunk_rows, progress)
+    options = plan_options(detect, tokens, never, sample_rows or fit_sample_rows, random_state, encoding, sep)
+    schema, sample = _get_schema(in_path, chunk_rows, progress, options)
+    if on_plan is not None:
+        on_plan(schema)
+    dropped = schema.plan.columns_to_drop(drop_empty_columns, not _is_fitted(imputer))
+    keep = [label for label in schema.columns if label not in set(dropped)] if dropped else None
     fitted_on, fit_rows, fit_seconds = ensure_fitted(
         imputer, schema, chunk_rows=chunk_rows, fit_sample_rows=fit_sample_rows,
         random_state=random_state, progress=progress,
+        sample=sample if options["sample_rows"] == fit_sample_rows else None, keep=keep,
     )
+    del sample
     csv_out = table_format(out_path) == "csv"
     output = OutputText(keep=False, escape=escape_formulas)
     if schema.format == "csv" and csv_out:
-        result = impute_dask_keeping_text(_read_dask(schema, blocksize), _read_dask_text(schema, blocksize),
-                                          imputer, client=client)
+        writers = schema.plan.value_writers(keep or schema.columns)
+        result = impute_text_dask(_read_dask_raw(schema, blocksize), imputer, schema.plan, keep=keep,
+                                  writers=writers, client=client)
     else:
-        result = impute_dask(_read_dask(schema, blocksize), imputer, client=client)
+        result = impute_dask(_read_dask(schema, blocksize, keep), imputer, client=client)
     if max_pending is None:
         max_pending = 2 * max(1, sum(client.nthreads().values()))
     max_pending = _check_positive("max_pending", max_pending)
@@ -470,7 +455,7 @@ def impute_file_dask(
 
     rows, chunks = write_chunks(
         out_path, frames, progress=progress, description=f"imputing {Path(in_path).name} on Dask",
-        total_rows=schema.n_rows,
+        total_rows=schema.n_rows, sep=output_separator(out_path, schema.dialect),
     )
     seconds = time.perf_counter() - begin
     return StreamReport(
@@ -482,6 +467,9 @@ def impute_file_dask(
         fit_rows=fit_rows,
         fit_seconds=fit_seconds,
         formula_cells=dict(output.counts),
+        findings=list(schema.plan.findings),
+        notes=file_notes(schema),
+        dropped=dropped,
     )
 
 
