@@ -102,3 +102,12 @@ def test_dask_run_shuts_down_quietly(tmp_path):
     )
     assert run.returncode == 0, run.stderr
     assert run.stderr.strip() == "" and run.stdout.strip() == ""
+
+
+@pytest.mark.slow
+def test_bench_says_how_many_runs_are_done_and_how_long_is_left(tmp_path):
+    result = runner.invoke(app, ["bench", "--quick", "--methods", "mean,median", "--out", str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("[")]
+    assert [line.split(" runs")[0] for line in lines] == ["[1/4", "[2/4", "[3/4", "[4/4"]
+    assert all("elapsed, about" in line and "left]" in line for line in lines)

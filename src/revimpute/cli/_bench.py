@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
+
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from revimpute.cli._app import command, fail, say
+
+
+def _clock(seconds: float) -> str:
+    """Seconds as h:mm:ss (or m:ss under an hour)."""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _bench_list(text: str | None, what: str, convert=str) -> list | None:
@@ -77,12 +86,21 @@ def bench(
     words += ["--rerun", rerun] if rerun else []
     command_line = shlex.join(words)
     n_cases = len(config.cases())
+    keys = [(c.dataset, c.mechanism, c.rate, c.seed) for c in config.cases()]
+    kept = {r.key for r in previous.records if r.method not in again} if previous is not None else set()
+    total = sum((*key, m) not in kept for key in keys for m in config.methods)  # runs this call makes
+    begin = time.perf_counter()
+    finished = [0]
 
     def progress(record) -> None:
+        finished[0] += 1
         if quiet:
             return
         score = f"RMSE {record.rmse:.4f}" if record.status == "ok" else record.status
-        say(f"{record.dataset} {record.mechanism} {record.rate:g} seed {record.seed} "
+        elapsed = time.perf_counter() - begin
+        left = elapsed / finished[0] * max(total - finished[0], 0)
+        say(f"[{finished[0]}/{total} runs, {_clock(elapsed)} elapsed, about {_clock(left)} left] "
+            f"{record.dataset} {record.mechanism} {record.rate:g} seed {record.seed} "
             f"{record.method}: {score} ({record.seconds or 0:.1f} s)")
 
     if not quiet:
