@@ -153,7 +153,7 @@ def train_ensemble(
     params = [p.to(device).requires_grad_(True) for p in stack_parameters(models)]
     for k, member in enumerate(members):
         member.best = [p[k].detach().clone() for p in params]
-    optimizer = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay, foreach=True)
+    optimizer = StackedAdam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     active = list(range(len(members)))  # the members still training, in stack order
     n_train = len(train_idx[0])
     batch_size = max(1, min(config.batch_size, n_train))
@@ -163,8 +163,7 @@ def train_ensemble(
 
     for epoch in range(config.max_epochs):
         if config.lr_schedule == "cosine":
-            for group in optimizer.param_groups:
-                group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
+            optimizer.lr = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
         perms = torch.stack([train_idx[k][torch.randperm(n_train, generator=members[k].generator)] for k in active])
         total = torch.zeros(len(active), device=device)
         for start in range(0, n_train, batch_size):
@@ -176,9 +175,8 @@ def train_ensemble(
             ]).to(device)
             recon, _ = stacked_forward(params, n_encoder, xb, visible, config.mask_channel)
             losses = _member_loss(heads, recon, xb, ob)
-            optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()
-            optimizer.step()
+            grads = torch.autograd.grad(losses.sum(), params)
+            optimizer.step(grads)
             total += losses.detach() * idx.shape[1]
         train_losses = (total / n_train).tolist()
         with torch.no_grad():
@@ -213,7 +211,7 @@ def train_ensemble(
         if stopped:
             keep = [i for i in range(len(active)) if i not in stopped]
             active = [active[i] for i in keep]
-            params, optimizer = _shrink(params, optimizer, keep)
+            params = optimizer.keep(keep)
             x_val = x_val[keep] if n_val else None
             obs_val = obs_val[keep] if n_val else None
             visible_val = visible_val[keep] if n_val else None
@@ -232,24 +230,53 @@ def train_ensemble(
     return out
 
 
-def _shrink(
-    params: list[Tensor], optimizer: torch.optim.Adam, keep: list[int]
-) -> tuple[list[Tensor], torch.optim.Adam]:
-    """The stacked parameters and Adam's state of the networks ``keep`` only."""
-    index = torch.as_tensor(keep, device=params[0].device)
-    smaller = [p.detach()[index].clone().requires_grad_(True) for p in params]
-    group = optimizer.param_groups[0]
-    new = torch.optim.Adam(smaller, lr=group["lr"], betas=group["betas"], eps=group["eps"],
-                           weight_decay=group["weight_decay"], foreach=True)
-    for old_p, new_p in zip(params, smaller):
-        state = optimizer.state.get(old_p)
-        if state:
-            new.state[new_p] = {
-                "step": state["step"].clone(),
-                "exp_avg": state["exp_avg"][index].clone(),
-                "exp_avg_sq": state["exp_avg_sq"][index].clone(),
-            }
-    return smaller, new
+class StackedAdam:
+    """Adam on the stacked parameters, as ``torch.optim.Adam(foreach=True)`` computes it.
+
+    The same multi-tensor operations in the same order (moments by ``lerp`` and
+    ``addcmul``, bias corrections as Python floats, ``weight_decay`` added to
+    the gradient), so the weights are bitwise those of PyTorch's optimizer;
+    without its per-step bookkeeping, and without importing its compiler
+    machinery. :meth:`keep` cuts the parameters and moments down to the
+    networks still training.
+    """
+
+    def __init__(self, params: list[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        self.params = params
+        self.lr = float(lr)
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.steps = 0
+        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[Tensor]) -> None:
+        """One Adam update of every parameter from its gradient."""
+        self.steps += 1
+        grads = list(grads)
+        if self.weight_decay != 0:
+            grads = torch._foreach_add(grads, self.params, alpha=self.weight_decay)
+        torch._foreach_lerp_(self.exp_avg, grads, 1 - self.beta1)
+        torch._foreach_mul_(self.exp_avg_sq, self.beta2)
+        torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, 1 - self.beta2)
+        correction1 = 1 - self.beta1 ** float(self.steps)
+        correction2 = 1 - self.beta2 ** float(self.steps)
+        n = len(self.params)
+        denom = torch._foreach_sqrt(self.exp_avg_sq)
+        torch._foreach_div_(denom, [correction2**0.5] * n)
+        torch._foreach_add_(denom, self.eps)
+        torch._foreach_addcdiv_(self.params, self.exp_avg, denom, [(self.lr / correction1) * -1] * n)
+
+    def keep(self, keep: list[int]) -> list[Tensor]:
+        """Keep the networks ``keep`` (positions in the stack) only; returns the new parameters."""
+        index = torch.as_tensor(keep, device=self.params[0].device)
+        self.params = [p.detach()[index].clone().requires_grad_(True) for p in self.params]
+        self.exp_avg = [m[index].clone() for m in self.exp_avg]
+        self.exp_avg_sq = [v[index].clone() for v in self.exp_avg_sq]
+        return self.params
 
 
 class FrozenEnsemble:
