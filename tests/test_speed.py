@@ -70,13 +70,14 @@ def test_stacked_training_keeps_each_networks_best_weights():
 
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
 def test_the_stacked_adam_is_pytorchs_adam_bitwise(weight_decay):
-    # the same multi-tensor operations in the same order, with the step size changed between steps
+    # the multi-tensor operations in their order, on one flat buffer; the step size changed between steps
     # as the cosine schedule does and the stack cut down to some networks half way
     g = torch.Generator().manual_seed(0)
     start = [torch.randn(3, 7, 5, generator=g), torch.randn(3, 7, generator=g)]
-    ours = [p.clone().requires_grad_(True) for p in start]
     theirs = [p.clone().requires_grad_(True) for p in start]
-    mine = StackedAdam(ours, lr=0.01, weight_decay=weight_decay)
+    mine = StackedAdam(start, lr=0.01, weight_decay=weight_decay)
+    ours = mine.params  # views of its flat buffer
+    assert all(torch.equal(a, b) for a, b in zip(ours, start))
     reference = torch.optim.Adam(theirs, lr=0.01, weight_decay=weight_decay, foreach=True)
     for step in range(12):
         lr = 0.01 * (1 - step / 12)

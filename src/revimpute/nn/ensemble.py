@@ -150,10 +150,11 @@ def train_ensemble(
         init_parameters(model, member.generator)
         models.append(model)
     n_encoder = len(models[0].encoder)
-    params = [p.to(device).requires_grad_(True) for p in stack_parameters(models)]
+    optimizer = StackedAdam([p.to(device) for p in stack_parameters(models)], lr=config.learning_rate,
+                            weight_decay=config.weight_decay)
+    params = optimizer.params
     for k, member in enumerate(members):
         member.best = [p[k].detach().clone() for p in params]
-    optimizer = StackedAdam(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     active = list(range(len(members)))  # the members still training, in stack order
     n_train = len(train_idx[0])
     batch_size = max(1, min(config.batch_size, n_train))
@@ -233,49 +234,66 @@ def train_ensemble(
 class StackedAdam:
     """Adam on the stacked parameters, as ``torch.optim.Adam(foreach=True)`` computes it.
 
-    The same multi-tensor operations in the same order (moments by ``lerp`` and
+    The parameters live in one flat buffer (``params`` are views of it, each a
+    leaf that takes gradients), so each of Adam's elementwise operations is one
+    call over all parameters instead of one per tensor: the same operations as
+    PyTorch's multi-tensor Adam in the same order (moments by ``lerp`` and
     ``addcmul``, bias corrections as Python floats, ``weight_decay`` added to
-    the gradient), so the weights are bitwise those of PyTorch's optimizer;
-    without its per-step bookkeeping, and without importing its compiler
+    the gradient), each element computed alone, so the weights are bitwise
+    those of ``torch.optim.Adam(foreach=True)`` (tested); without the
+    optimizer's per-step bookkeeping and without importing its compiler
     machinery. :meth:`keep` cuts the parameters and moments down to the
     networks still training.
     """
 
-    def __init__(self, params: list[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+    def __init__(self, params: Sequence[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0) -> None:
-        self.params = params
         self.lr = float(lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
         self.weight_decay = weight_decay
         self.steps = 0
-        self.exp_avg = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
-        self.exp_avg_sq = [torch.zeros_like(p, memory_format=torch.preserve_format) for p in params]
+        self._flatten([p.detach() for p in params])
+        self.exp_avg = torch.zeros_like(self.flat)
+        self.exp_avg_sq = torch.zeros_like(self.flat)
+
+    def _flatten(self, tensors: list[Tensor]) -> None:
+        self.flat = torch.cat([t.reshape(-1) for t in tensors])
+        self.params: list[Tensor] = []
+        start = 0
+        for t in tensors:
+            view = self.flat[start : start + t.numel()].view(t.shape)
+            self.params.append(view.requires_grad_(True))
+            start += t.numel()
 
     @torch.no_grad()
     def step(self, grads: Sequence[Tensor]) -> None:
-        """One Adam update of every parameter from its gradient."""
+        """One Adam update of every parameter from its gradient (one per ``params``, in order)."""
         self.steps += 1
-        grads = list(grads)
+        grad = torch.cat([g.reshape(-1) for g in grads])
         if self.weight_decay != 0:
-            grads = torch._foreach_add(grads, self.params, alpha=self.weight_decay)
-        torch._foreach_lerp_(self.exp_avg, grads, 1 - self.beta1)
-        torch._foreach_mul_(self.exp_avg_sq, self.beta2)
-        torch._foreach_addcmul_(self.exp_avg_sq, grads, grads, 1 - self.beta2)
+            grad = grad.add(self.flat, alpha=self.weight_decay)
+        self.exp_avg.lerp_(grad, 1 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2)
+        self.exp_avg_sq.addcmul_(grad, grad, value=1 - self.beta2)
         correction1 = 1 - self.beta1 ** float(self.steps)
         correction2 = 1 - self.beta2 ** float(self.steps)
-        n = len(self.params)
-        denom = torch._foreach_sqrt(self.exp_avg_sq)
-        torch._foreach_div_(denom, [correction2**0.5] * n)
-        torch._foreach_add_(denom, self.eps)
-        torch._foreach_addcdiv_(self.params, self.exp_avg, denom, [(self.lr / correction1) * -1] * n)
+        denom = self.exp_avg_sq.sqrt()
+        denom.div_(correction2**0.5)
+        denom.add_(self.eps)
+        self.flat.addcdiv_(self.exp_avg, denom, value=(self.lr / correction1) * -1)
 
     def keep(self, keep: list[int]) -> list[Tensor]:
         """Keep the networks ``keep`` (positions in the stack) only; returns the new parameters."""
-        index = torch.as_tensor(keep, device=self.params[0].device)
-        self.params = [p.detach()[index].clone().requires_grad_(True) for p in self.params]
-        self.exp_avg = [m[index].clone() for m in self.exp_avg]
-        self.exp_avg_sq = [v[index].clone() for v in self.exp_avg_sq]
+        index = torch.as_tensor(keep, device=self.flat.device)
+        sizes = [p.numel() for p in self.params]
+
+        def cut(flat: Tensor) -> Tensor:
+            parts = [part.view(p.shape)[index].reshape(-1) for part, p in zip(flat.split(sizes), self.params)]
+            return torch.cat(parts)
+
+        self.exp_avg, self.exp_avg_sq = cut(self.exp_avg), cut(self.exp_avg_sq)
+        self._flatten([p.detach()[index] for p in self.params])
         return self.params
 
 
