@@ -3,7 +3,9 @@
 Each setting is a :class:`revimpute.nn.budget.TrainingBudget` (JSON fields) and, optionally,
 ``ReverseImputer`` parameters (key ``"params"``). Every setting runs on the same cases, one after
 the other, and prints its mean RMSE on the missing cells, its RMSE relative to the first setting
-(geometric mean of the per-case ratios) and its total fit + transform seconds.
+(geometric mean of the per-case ratios), its total fit + transform seconds and the floating-point
+operations of its fits and searches (``bench_speed_tables.flop_counts``: a count of the work done,
+independent of the machine's load).
 
 Cases: the benchmark grid's tables (``--datasets``, default wine, glass, cpus, iris, crabs,
 penguins; min-max scaled, 30% missing) x mechanisms x seeds, as ``revimpute bench`` builds them,
@@ -29,7 +31,7 @@ from revimpute.bench.harness import Case, prepare_case
 from revimpute.nn import budget as budget_module
 from revimpute.nn.budget import TrainingBudget, automatic_training
 
-from bench_speed_tables import SYNTHETIC, holes, synthetic
+from bench_speed_tables import SYNTHETIC, flop_counts, holes, synthetic
 
 
 class BudgetImputer(ReverseImputer):
@@ -55,10 +57,11 @@ def cases(args) -> list[tuple[str, np.ndarray, np.ndarray]]:
                 data = prepare_case(Case(dataset, mechanism, args.rate, seed))
                 out.append((f"{dataset}/{mechanism}/{seed}", data.truth, data.mask))
     for name in args.synthetic:
-        truth = synthetic(*SYNTHETIC[name], seed=args.synthetic_seed)
-        scale = truth.std(axis=0)
-        mask = holes(truth, 0.2, args.synthetic_seed)
-        out.append((f"{name}/seed{args.synthetic_seed}", truth / scale, mask))
+        for seed in args.synthetic_seed:
+            truth = synthetic(*SYNTHETIC[name], seed=seed)
+            scale = truth.std(axis=0)
+            mask = holes(truth, 0.2, seed)
+            out.append((f"{name}/seed{seed}", truth / scale, mask))
     return out
 
 
@@ -92,7 +95,8 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--rate", type=float, default=0.3)
     parser.add_argument("--synthetic", nargs="*", default=[], choices=list(SYNTHETIC))
-    parser.add_argument("--synthetic-seed", type=int, default=1)
+    parser.add_argument("--synthetic-seed", type=int, nargs="+", default=[1],
+                        help="seeds of the synthetic tables (each table drawn once per seed)")
     parser.add_argument("--per-case", action="store_true", help="print every case's RMSE")
     parser.add_argument("--search", default=None,
                         help="JSON list of search parameters (reverse_steps, reverse_patience, ...): each setting's "
@@ -109,20 +113,26 @@ def main() -> None:
         if args.search is not None:
             search_sweep(setting, params, json.loads(args.search), all_cases)
             continue
-        rmses, seconds = [], 0.0
+        rmses, seconds, gflop = [], 0.0, 0.0
         for name, truth, mask in all_cases:
             start = time.perf_counter()
-            filled = BudgetImputer(**params).fit_transform(np.where(mask, np.nan, truth))
-            seconds += time.perf_counter() - start
+            imputer = BudgetImputer(**params)
+            holed = np.where(mask, np.nan, truth)
+            filled = imputer.fit_transform(holed)
+            case_seconds = time.perf_counter() - start
+            seconds += case_seconds
+            fit_flops, search_flops = flop_counts(imputer, len(holed), int(mask.any(axis=1).sum()))
+            gflop += (fit_flops + search_flops) / 1e9
             rmses.append(float(np.sqrt(np.mean((filled[mask] - truth[mask]) ** 2))))
             if args.per_case:
-                print(f"    {name}: {rmses[-1]:.4f}", flush=True)
+                print(f"    {name}: {rmses[-1]:.4f}  {case_seconds:6.2f} s  {(fit_flops + search_flops) / 1e9:7.1f} GFLOP",
+                      flush=True)
         rmses = np.array(rmses)
         if reference is None:
             reference = rmses
         ratio = float(np.exp(np.mean(np.log(rmses / reference))))
         print(f"{json.dumps({**setting, 'params': params}) if params else json.dumps(setting):60s} "
-              f"mean RMSE {rmses.mean():.5f}  vs first {ratio:.4f}  {seconds:7.1f} s  "
+              f"mean RMSE {rmses.mean():.5f}  vs first {ratio:.4f}  {seconds:7.1f} s  {gflop:8.1f} GFLOP  "
               f"(load {os.getloadavg()[0]:.1f})", flush=True)
 
 

@@ -246,3 +246,22 @@ def test_jobs_side_by_side(holes_csv, tmp_path):
         result = runner.invoke(app, [*command, "--jobs", "0"])
         assert result.exit_code == 2 and "--jobs must be" in result.output
     assert not (tmp_path / "o.csv").exists() and not (tmp_path / "m").exists()
+
+
+def test_demo_says_when_each_method_starts_and_ends_and_shows_the_imputers_bars(monkeypatch):
+    # the real demo, with a short reverse training so the test stays quick
+    import functools
+
+    import revimpute.bench.demo as demo_module
+
+    short = functools.partial(demo_module.table_demo, methods=("mean", "autoencoder", "reverse"),
+                              reverse_params={"max_epochs": 3, "reverse_steps": 3, "n_models": 2})
+    monkeypatch.setattr(demo_module, "table_demo", short)
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    for method in ("mean", "autoencoder", "reverse"):
+        assert f"{method}: running" in result.stderr and f"{method}: done in" in result.stderr
+    assert result.stderr.index("mean: done in") < result.stderr.index("autoencoder: running")
+    assert "epochs of the ensemble" in result.stderr  # the training bar, in its unit
+    assert "reverse training" in result.stderr and "rows" in result.stderr  # the search bar
+    assert "running" not in result.stdout and "cells imputed" in result.stdout  # the table alone on stdout

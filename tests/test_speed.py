@@ -10,7 +10,7 @@ import torch
 from revimpute import ReverseImputer
 from revimpute.nn import TrainingConfig, train_autoencoder
 from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_training
-from revimpute.nn.ensemble import FrozenEnsemble, train_ensemble
+from revimpute.nn.ensemble import FrozenEnsemble, StackedAdam, train_ensemble
 from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
 from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
 
@@ -66,6 +66,41 @@ def test_stacked_training_keeps_each_networks_best_weights():
         assert history.best_epoch == int(np.argmin(history.validation_loss))
         if history.stopped_early:
             assert len(history.train_loss) == history.best_epoch + 1 + config.patience
+
+
+@pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
+def test_the_stacked_adam_is_pytorchs_adam_bitwise(weight_decay):
+    # the multi-tensor operations in their order, on one flat buffer; the step size changed between steps
+    # as the cosine schedule does and the stack cut down to some networks half way
+    g = torch.Generator().manual_seed(0)
+    start = [torch.randn(3, 7, 5, generator=g), torch.randn(3, 7, generator=g)]
+    theirs = [p.clone().requires_grad_(True) for p in start]
+    mine = StackedAdam(start, lr=0.01, weight_decay=weight_decay)
+    ours = mine.params  # views of its flat buffer
+    assert all(torch.equal(a, b) for a, b in zip(ours, start))
+    reference = torch.optim.Adam(theirs, lr=0.01, weight_decay=weight_decay, foreach=True)
+    for step in range(12):
+        lr = 0.01 * (1 - step / 12)
+        mine.lr = lr
+        for group in reference.param_groups:
+            group["lr"] = lr
+        loss = lambda ps: sum((p.sin() ** 2).sum() for p in ps)  # noqa: E731
+        mine.step(torch.autograd.grad(loss(ours), ours))
+        reference.zero_grad(set_to_none=True)
+        loss(theirs).backward()
+        reference.step()
+        for a, b in zip(ours, theirs):
+            assert torch.equal(a.detach(), b.detach())
+        if step == 5:  # keep networks 0 and 2: the reference is a fresh Adam on their slices and state
+            ours = mine.keep([0, 2])
+            index = torch.tensor([0, 2])
+            smaller = [p.detach()[index].clone().requires_grad_(True) for p in theirs]
+            fresh = torch.optim.Adam(smaller, lr=lr, weight_decay=weight_decay, foreach=True)
+            for old, new in zip(theirs, smaller):
+                state = reference.state[old]
+                fresh.state[new] = {"step": state["step"].clone(), "exp_avg": state["exp_avg"][index].clone(),
+                                    "exp_avg_sq": state["exp_avg_sq"][index].clone()}
+            theirs, reference = smaller, fresh
 
 
 def test_frozen_ensemble_rows_are_each_networks_own_forward_pass():

@@ -10,7 +10,7 @@ same network that reverse training uses.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +37,21 @@ def table_demo(
     rate: float = 0.2,
     seed: int = 0,
     reverse_params: dict | None = None,
+    on_method: Callable[[str, DemoRow | None], None] | None = None,
+    verbose: bool = False,
 ) -> tuple[list[DemoRow], tuple[int, int], int]:
     """Run the table demo.
+
+    Parameters
+    ----------
+    methods, dataset, rate, seed, reverse_params
+        What to run, on which data; ``reverse_params`` are extra
+        ``ReverseImputer`` parameters.
+    on_method : callable(method, row) or None
+        Called when a method starts (``row`` None) and when it finishes (its
+        :class:`DemoRow`).
+    verbose : bool, default=False
+        Show the ``ReverseImputer``'s progress bars (training, search) on stderr.
 
     Returns
     -------
@@ -54,11 +67,14 @@ def table_demo(
     reverse: ReverseImputer | None = None
     reverse_fit_seconds = 0.0
     for method in methods:
+        if on_method is not None:
+            on_method(method, None)
         start = time.perf_counter()
         if method in ("reverse", "autoencoder"):
             if reverse is None:
-                # networks side by side (n_jobs=-1): half the time on two cores, the same numbers
-                params = {"random_state": seed, "n_jobs": -1, **(reverse_params or {})}
+                # n_jobs=-1: with an explicit batch_size in reverse_params the networks train side by side;
+                # the automatic budget trains them as one stacked model anyway
+                params = {"random_state": seed, "n_jobs": -1, "verbose": verbose, **(reverse_params or {})}
                 reverse = ReverseImputer(**params).fit(holed)
                 reverse_fit_seconds = time.perf_counter() - start
                 start = time.perf_counter()
@@ -68,4 +84,6 @@ def table_demo(
             filled = get_imputer(method).fit_transform(holed)
             seconds = time.perf_counter() - start
         rows.append(DemoRow(method, rmse_missing(truth, filled, mask), seconds))
+        if on_method is not None:
+            on_method(method, rows[-1])
     return rows, truth.shape, int(mask.sum())

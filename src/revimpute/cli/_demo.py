@@ -28,7 +28,7 @@ def demo(
         return
     if dataset != "breast_cancer":
         raise fail(f"unknown demo {dataset!r}; choose breast_cancer or mnist")
-    from revimpute.bench.demo import table_demo
+    from revimpute.bench.demo import DemoRow, table_demo
 
     out = Console()
     out.print(Text.assemble(
@@ -36,7 +36,15 @@ def demo(
         " (569 x 30, min-max scaled), 20% of cells removed completely at "
         f"random (numpy default_rng({seed})); score = RMSE on the removed cells",
     ))
-    rows, _shape, n_missing = table_demo(seed=seed)
+
+    def on_method(method: str, row: DemoRow | None) -> None:  # one line per method on stderr
+        if row is None:
+            say(f"{method}: running" + (" (trains the networks; reverse reuses them)" if method == "autoencoder"
+                                        else ""))
+        else:
+            say(f"{method}: done in {row.seconds:.1f} s, RMSE {row.rmse:.4f}")
+
+    rows, _shape, n_missing = table_demo(seed=seed, on_method=on_method, verbose=True)
     table = Table(title=f"{n_missing} cells imputed")
     table.add_column("method")
     table.add_column("RMSE", justify="right")

@@ -150,10 +150,11 @@ def train_ensemble(
         init_parameters(model, member.generator)
         models.append(model)
     n_encoder = len(models[0].encoder)
-    params = [p.to(device).requires_grad_(True) for p in stack_parameters(models)]
+    optimizer = StackedAdam([p.to(device) for p in stack_parameters(models)], lr=config.learning_rate,
+                            weight_decay=config.weight_decay)
+    params = optimizer.params
     for k, member in enumerate(members):
         member.best = [p[k].detach().clone() for p in params]
-    optimizer = torch.optim.Adam(params, lr=config.learning_rate, weight_decay=config.weight_decay, foreach=True)
     active = list(range(len(members)))  # the members still training, in stack order
     n_train = len(train_idx[0])
     batch_size = max(1, min(config.batch_size, n_train))
@@ -163,8 +164,7 @@ def train_ensemble(
 
     for epoch in range(config.max_epochs):
         if config.lr_schedule == "cosine":
-            for group in optimizer.param_groups:
-                group["lr"] = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
+            optimizer.lr = config.learning_rate * 0.5 * (1 + math.cos(math.pi * epoch / config.max_epochs))
         perms = torch.stack([train_idx[k][torch.randperm(n_train, generator=members[k].generator)] for k in active])
         total = torch.zeros(len(active), device=device)
         for start in range(0, n_train, batch_size):
@@ -176,9 +176,8 @@ def train_ensemble(
             ]).to(device)
             recon, _ = stacked_forward(params, n_encoder, xb, visible, config.mask_channel)
             losses = _member_loss(heads, recon, xb, ob)
-            optimizer.zero_grad(set_to_none=True)
-            losses.sum().backward()
-            optimizer.step()
+            grads = torch.autograd.grad(losses.sum(), params)
+            optimizer.step(grads)
             total += losses.detach() * idx.shape[1]
         train_losses = (total / n_train).tolist()
         with torch.no_grad():
@@ -213,7 +212,7 @@ def train_ensemble(
         if stopped:
             keep = [i for i in range(len(active)) if i not in stopped]
             active = [active[i] for i in keep]
-            params, optimizer = _shrink(params, optimizer, keep)
+            params = optimizer.keep(keep)
             x_val = x_val[keep] if n_val else None
             obs_val = obs_val[keep] if n_val else None
             visible_val = visible_val[keep] if n_val else None
@@ -232,24 +231,70 @@ def train_ensemble(
     return out
 
 
-def _shrink(
-    params: list[Tensor], optimizer: torch.optim.Adam, keep: list[int]
-) -> tuple[list[Tensor], torch.optim.Adam]:
-    """The stacked parameters and Adam's state of the networks ``keep`` only."""
-    index = torch.as_tensor(keep, device=params[0].device)
-    smaller = [p.detach()[index].clone().requires_grad_(True) for p in params]
-    group = optimizer.param_groups[0]
-    new = torch.optim.Adam(smaller, lr=group["lr"], betas=group["betas"], eps=group["eps"],
-                           weight_decay=group["weight_decay"], foreach=True)
-    for old_p, new_p in zip(params, smaller):
-        state = optimizer.state.get(old_p)
-        if state:
-            new.state[new_p] = {
-                "step": state["step"].clone(),
-                "exp_avg": state["exp_avg"][index].clone(),
-                "exp_avg_sq": state["exp_avg_sq"][index].clone(),
-            }
-    return smaller, new
+class StackedAdam:
+    """Adam on the stacked parameters, as ``torch.optim.Adam(foreach=True)`` computes it.
+
+    The parameters live in one flat buffer (``params`` are views of it, each a
+    leaf that takes gradients), so each of Adam's elementwise operations is one
+    call over all parameters instead of one per tensor: the same operations as
+    PyTorch's multi-tensor Adam in the same order (moments by ``lerp`` and
+    ``addcmul``, bias corrections as Python floats, ``weight_decay`` added to
+    the gradient), each element computed alone, so the weights are bitwise
+    those of ``torch.optim.Adam(foreach=True)`` (tested); without the
+    optimizer's per-step bookkeeping and without importing its compiler
+    machinery. :meth:`keep` cuts the parameters and moments down to the
+    networks still training.
+    """
+
+    def __init__(self, params: Sequence[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+        self.lr = float(lr)
+        self.beta1, self.beta2 = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.steps = 0
+        self._flatten([p.detach() for p in params])
+        self.exp_avg = torch.zeros_like(self.flat)
+        self.exp_avg_sq = torch.zeros_like(self.flat)
+
+    def _flatten(self, tensors: list[Tensor]) -> None:
+        self.flat = torch.cat([t.reshape(-1) for t in tensors])
+        self.params: list[Tensor] = []
+        start = 0
+        for t in tensors:
+            view = self.flat[start : start + t.numel()].view(t.shape)
+            self.params.append(view.requires_grad_(True))
+            start += t.numel()
+
+    @torch.no_grad()
+    def step(self, grads: Sequence[Tensor]) -> None:
+        """One Adam update of every parameter from its gradient (one per ``params``, in order)."""
+        self.steps += 1
+        grad = torch.cat([g.reshape(-1) for g in grads])
+        if self.weight_decay != 0:
+            grad = grad.add(self.flat, alpha=self.weight_decay)
+        self.exp_avg.lerp_(grad, 1 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2)
+        self.exp_avg_sq.addcmul_(grad, grad, value=1 - self.beta2)
+        correction1 = 1 - self.beta1 ** float(self.steps)
+        correction2 = 1 - self.beta2 ** float(self.steps)
+        denom = self.exp_avg_sq.sqrt()
+        denom.div_(correction2**0.5)
+        denom.add_(self.eps)
+        self.flat.addcdiv_(self.exp_avg, denom, value=(self.lr / correction1) * -1)
+
+    def keep(self, keep: list[int]) -> list[Tensor]:
+        """Keep the networks ``keep`` (positions in the stack) only; returns the new parameters."""
+        index = torch.as_tensor(keep, device=self.flat.device)
+        sizes = [p.numel() for p in self.params]
+
+        def cut(flat: Tensor) -> Tensor:
+            parts = [part.view(p.shape)[index].reshape(-1) for part, p in zip(flat.split(sizes), self.params)]
+            return torch.cat(parts)
+
+        self.exp_avg, self.exp_avg_sq = cut(self.exp_avg), cut(self.exp_avg_sq)
+        self._flatten([p.detach()[index] for p in self.params])
+        return self.params
 
 
 class FrozenEnsemble:
