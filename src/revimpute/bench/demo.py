@@ -1,6 +1,6 @@
 """The table demo: breast-cancer data with 20% of cells removed, every method scored.
 
-Protocol (the team's protocol A, also GAIN's published setting): scikit-learn's
+Protocol (GAIN's published setting): scikit-learn's
 ``load_breast_cancer().data`` (569 x 30), min-max scaled per column; a cell is
 missing where ``numpy.random.default_rng(seed).random(X.shape) < 0.2``; score =
 RMSE on the missing cells. The autoencoder pass is the one forward pass of the

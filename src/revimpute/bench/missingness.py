@@ -199,7 +199,7 @@ def mcar(shape: int | Sequence[int], rate: float, random_state: RandomState = No
     """Missing completely at random: each cell hidden with probability ``rate``.
 
     For an int seed this is exactly ``np.random.default_rng(seed).random(shape) < rate``
-    (the team's protocol A uses ``np.random.default_rng(0).random(X.shape) < 0.2``).
+    (the table demo uses seed 0 and rate 0.2).
 
     Parameters
     ----------

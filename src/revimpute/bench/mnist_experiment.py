@@ -164,7 +164,7 @@ class MethodScore:
 
     method: str
     accuracy: float  # all 784 pixels rounded, observed pixels kept
-    whole_output_accuracy: float | None  # the network's whole output (the seed's way), where defined
+    whole_output_accuracy: float | None  # the network's whole output as the prediction, where defined
     missing_accuracy: float
     missing_rmse: float
     seconds: float
@@ -312,7 +312,7 @@ def run_corruption(
 
 def save_figure(run: MnistRun, path: str | os.PathLike) -> None:
     """Rows of original, corrupted, autoencoder pass, reverse-trained input and
-    cleaned output, one column per test digit (like the seed's figure)."""
+    cleaned output, one column per test digit (like the published figure)."""
     import matplotlib
 
     matplotlib.use("Agg")

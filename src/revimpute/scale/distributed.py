@@ -103,7 +103,7 @@ def connect(spec: str, *, timeout: float = 10.0) -> Client:
             # Client(**kwargs) starts the LocalCluster itself and stops it on close().
             # Dask's nanny starts workers with MALLOC_TRIM_THRESHOLD_=65536, which makes
             # glibc mmap/munmap every tensor temporary above 128 KiB: torch runs the
-            # reverse search 2.5-4x slower. Workers keep glibc's defaults instead
+            # reverse search several times slower. Workers keep glibc's defaults instead
             # (OMP_NUM_THREADS=1 etc. are kept).
             keep_malloc = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
             with dask.config.set(keep_malloc):
