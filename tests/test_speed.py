@@ -149,7 +149,7 @@ def test_the_ensemble_search_on_a_mixed_table_gives_each_network_its_own_result(
     config = imputer.reverse_config()
     together, _ = reverse_impute_ensemble(imputer.models_, encoded.values, encoded.missing, config,
                                           imputer.radii_, imputer._model_seeds(), bounds=bounds, layout=layout)
-    for k, (model, radius, seed) in enumerate(imputer._networks()):
+    for k, (model, radius, seed) in enumerate(imputer.networks()):
         alone, _ = reverse_impute(model, encoded.values, encoded.missing, config, radius, seed, bounds=bounds,
                                   layout=layout)
         assert np.array_equal(alone, together[k])

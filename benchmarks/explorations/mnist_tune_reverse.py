@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from revimpute.bench.mnist import load_mnist
-from revimpute.bench.mnist_experiment import corruption_mask, mnist_model, networks as mnist_networks
+from revimpute.bench.mnist_experiment import corruption_mask, mnist_model
 from revimpute.impute._reverse import ensemble_mean
 from revimpute.reverse import one_pass, reverse_impute
 
@@ -41,7 +41,7 @@ def main() -> None:
     data = load_mnist()
     imputer, _ = mnist_model(train=data.train, verbose=False)
     images = data.validation[: args.rows]  # train[50000:50000+rows]
-    networks = mnist_networks(imputer)
+    networks = imputer.networks()
     bounds = imputer.scaled_bounds()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {len(images)} validation images, "
           f"{len(networks)} network(s) averaged")

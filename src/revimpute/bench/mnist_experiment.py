@@ -37,9 +37,8 @@ from revimpute.bench.missingness import (
 from revimpute.bench.mnist import default_cache_dir, load_mnist
 from revimpute.exceptions import RevimputeError
 from revimpute.impute import ReverseImputer, get_imputer
-from revimpute.impute._reverse import ensemble_mean
 from revimpute.nn.parallel import check_stop, map_networks
-from revimpute.reverse import ReverseConfig, cleanup_pass, one_pass, reverse_impute
+from revimpute.reverse import ReverseConfig, cleanup_pass, ensemble_mean, one_pass, reverse_impute
 
 #: The networks of the MNIST experiment: two 784-1024-512-64 MLPs with the mask
 #: channel, trained on random pixels or runs of pixels hidden (``corruption="mixed"``),
@@ -207,11 +206,6 @@ def _peer(name: str) -> Any:
     return get_imputer(name, **MNIST_PEER_PARAMS.get(name, {}))
 
 
-def networks(imputer: ReverseImputer) -> list[tuple[torch.nn.Module, float, int]]:
-    """Each network of a fitted imputer with its code radius and dropout seed, as it is searched."""
-    return imputer._networks()
-
-
 def run_corruption(
     imputer: ReverseImputer,
     test: np.ndarray,
@@ -240,7 +234,7 @@ def run_corruption(
     holed = np.where(mask, np.nan, test)
     scores: list[MethodScore] = []
     images = {"original": test[:figure_rows], "corrupted": np.where(mask, 0.0, test)[:figure_rows]}
-    nets = networks(imputer)
+    nets = imputer.networks()
     x = imputer.scaler_.transform(np.where(mask, 0.0, test))
     bounds = imputer.scaled_bounds()
     for method in methods:

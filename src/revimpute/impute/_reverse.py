@@ -32,6 +32,7 @@ from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute_ensemble
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
+from revimpute.reverse.ensemble import Network, ensemble_mean
 
 
 def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
@@ -78,13 +79,6 @@ def _resolve_device(device: str) -> torch.device:
         _CUDA_FALLBACK_SAID.append(True)  # said once per process, not at every fit and transform
         warnings.warn("CUDA is not available; running on the CPU", UserWarning, stacklevel=3)
     return torch.device("cpu")
-
-
-def ensemble_mean(arrays: list[np.ndarray]) -> np.ndarray:
-    """Average the networks' float32 outputs in float64 (a single network's output is returned as is)."""
-    if len(arrays) == 1:
-        return arrays[0]
-    return (np.sum([a.astype(np.float64) for a in arrays], axis=0) / len(arrays)).astype(np.float32)
 
 
 def _train_stacked(
@@ -494,9 +488,16 @@ class ReverseImputer(BaseImputer):
         """Seed of the row-keyed dropout streams of each network (the first: ``seed_``)."""
         return [(self.seed_ + k) % (2**31 - 1) for k in range(len(self.models_))]
 
-    def _networks(self) -> list[tuple[torch.nn.Module, float, int]]:
-        """Each network with its code radius and dropout seed, as it is searched."""
-        return list(zip(self.models_, self.radii_, self._model_seeds()))
+    def networks(self) -> list[Network]:
+        """The fitted networks, each with its code radius and dropout seed, as they are searched.
+
+        Returns
+        -------
+        list of Network
+            ``(model, radius, seed)`` per network, in the order of ``models_``.
+        """
+        check_is_fitted(self, "models_")
+        return [Network(m, r, s) for m, r, s in zip(self.models_, self.radii_, self._model_seeds())]
 
     def _reverse(
         self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,

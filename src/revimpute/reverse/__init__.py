@@ -8,5 +8,9 @@ from revimpute.reverse.engine import (
     reverse_impute,
     reverse_impute_ensemble,
 )
+from revimpute.reverse.ensemble import Network, ensemble_mean
 
-__all__ = ["ReverseConfig", "ReverseReport", "cleanup_pass", "one_pass", "reverse_impute", "reverse_impute_ensemble"]
+__all__ = [
+    "Network", "ReverseConfig", "ReverseReport", "cleanup_pass", "ensemble_mean", "one_pass", "reverse_impute",
+    "reverse_impute_ensemble",
+]
