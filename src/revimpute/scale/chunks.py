@@ -26,7 +26,8 @@ from revimpute.scale._schema import TableSchema, plan_file
 __all__ = ["file_notes", "iter_table_chunks", "plan_options", "reservoir_sample", "typed_chunks"]
 
 
-def _check_positive(name: str, value: Any) -> int:
+def check_positive(name: str, value: Any) -> int:
+    """``value`` as an int; a RevimputeError naming ``name`` unless it is a whole number >= 1."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise RevimputeError(f"{name} must be a positive whole number, got {value!r}")
     return int(value)
@@ -43,12 +44,13 @@ def plan_options(
 ) -> dict[str, Any]:
     """The options of :func:`~revimpute.scale._schema.plan_file`, checked."""
     return {"detect": detect, "tokens": list(tokens), "never": list(never),
-            "sample_rows": _check_positive("sample_rows", sample_rows), "random_state": random_state,
+            "sample_rows": check_positive("sample_rows", sample_rows), "random_state": random_state,
             "encoding": encoding, "sep": sep}
 
 
-def _get_schema(path: str | os.PathLike, chunk_rows: int, progress: bool,
+def file_schema(path: str | os.PathLike, chunk_rows: int, progress: bool,
                 options: dict[str, Any]) -> tuple[TableSchema, pd.DataFrame]:
+    """Read and clean the file's fit sample and plan its chunks (a bar on stderr while scanning a CSV)."""
     path, fmt = check_input_file(path)
     if fmt == "parquet":
         return plan_file(path, chunk_rows, **options)
@@ -108,7 +110,7 @@ def iter_table_chunks(
     RevimputeError
         If ``chunk_rows`` is not a positive whole number.
     """
-    chunk_rows = _check_positive("chunk_rows", chunk_rows)
+    chunk_rows = check_positive("chunk_rows", chunk_rows)
     if schema is None:
         options = plan_options(detect, tokens, never, sample_rows, random_state, encoding, sep)
         schema, _ = plan_file(path, chunk_rows, **options)
@@ -159,7 +161,7 @@ def reservoir_sample(
     RevimputeError
         If ``n_rows`` or ``chunk_rows`` is not a positive whole number.
     """
-    n_rows = _check_positive("n_rows", n_rows)
+    n_rows = check_positive("n_rows", n_rows)
     reservoir = Reservoir(n_rows, random_state)
     for chunk in iter_table_chunks(path, chunk_rows, schema=schema):
         reservoir.add(chunk)

@@ -24,7 +24,7 @@ from revimpute.clean import blank_cells
 from revimpute.detect import Finding
 from revimpute.io import output_separator, table_format
 from revimpute.scale._schema import TableSchema
-from revimpute.scale.chunks import _check_positive, _get_schema, file_notes, plan_options
+from revimpute.scale.chunks import check_positive, file_schema, file_notes, plan_options
 from revimpute.scale.streaming import write_chunks
 
 __all__ = ["CleanReport", "clean_file"]
@@ -104,10 +104,10 @@ def clean_file(
         If a parameter is out of range.
     """
     begin = time.perf_counter()
-    chunk_rows = _check_positive("chunk_rows", chunk_rows)
+    chunk_rows = check_positive("chunk_rows", chunk_rows)
     table_format(out_path)
     options = plan_options(detect, tokens, never, sample_rows, random_state, encoding, sep)
-    schema, sample = _get_schema(in_path, chunk_rows, progress, options)
+    schema, sample = file_schema(in_path, chunk_rows, progress, options)
     del sample
     if on_plan is not None:
         on_plan(schema)

@@ -31,7 +31,7 @@ from revimpute.dialect import is_gzip
 from revimpute.exceptions import RevimputeError
 from revimpute.io import csv_options, keep_written_text, output_separator, table_format
 from revimpute.scale._schema import TableSchema
-from revimpute.scale.chunks import _check_positive, _get_schema, file_notes, plan_options
+from revimpute.scale.chunks import check_positive, file_schema, file_notes, plan_options
 from revimpute.scale.streaming import (
     OutputText,
     StreamReport,
@@ -415,8 +415,8 @@ def impute_file_dask(
     """
     _require_dask()
     begin = time.perf_counter()
-    chunk_rows = _check_positive("chunk_rows", chunk_rows)
-    fit_sample_rows = _check_positive("fit_sample_rows", fit_sample_rows)
+    chunk_rows = check_positive("chunk_rows", chunk_rows)
+    fit_sample_rows = check_positive("fit_sample_rows", fit_sample_rows)
     client = client if client is not None else _active_client()
     if client is None:
         raise RevimputeError(
@@ -425,7 +425,7 @@ def impute_file_dask(
         )
     table_format(out_path)
     options = plan_options(detect, tokens, never, sample_rows or fit_sample_rows, random_state, encoding, sep)
-    schema, sample = _get_schema(in_path, chunk_rows, progress, options)
+    schema, sample = file_schema(in_path, chunk_rows, progress, options)
     if on_plan is not None:
         on_plan(schema)
     dropped = schema.plan.columns_to_drop(drop_empty_columns, not _is_fitted(imputer))
@@ -446,7 +446,7 @@ def impute_file_dask(
         result = impute_dask(_read_dask(schema, blocksize, keep), imputer, client=client)
     if max_pending is None:
         max_pending = 2 * max(1, sum(client.nthreads().values()))
-    max_pending = _check_positive("max_pending", max_pending)
+    max_pending = check_positive("max_pending", max_pending)
 
     def frames() -> Iterator[pd.DataFrame]:
         output.counts.clear()

@@ -35,8 +35,8 @@ from revimpute.scale._progress import console, rows_progress
 from revimpute.scale._schema import TableSchema, scan_table
 from revimpute.scale._writer import ChunkWriter
 from revimpute.scale.chunks import (
-    _check_positive,
-    _get_schema,
+    check_positive,
+    file_schema,
     file_notes,
     iter_table_chunks,
     plan_options,
@@ -342,11 +342,11 @@ def impute_file(
         If a size parameter is not a positive whole number.
     """
     begin = time.perf_counter()
-    chunk_rows = _check_positive("chunk_rows", chunk_rows)
-    fit_sample_rows = _check_positive("fit_sample_rows", fit_sample_rows)
+    chunk_rows = check_positive("chunk_rows", chunk_rows)
+    fit_sample_rows = check_positive("fit_sample_rows", fit_sample_rows)
     table_format(out_path)  # an unknown output extension fails before any work
     options = plan_options(detect, tokens, never, sample_rows or fit_sample_rows, random_state, encoding, sep)
-    schema, sample = _get_schema(in_path, chunk_rows, progress, options)
+    schema, sample = file_schema(in_path, chunk_rows, progress, options)
     if on_plan is not None:
         on_plan(schema)
     dropped = schema.plan.columns_to_drop(drop_empty_columns, not _is_fitted(imputer))
