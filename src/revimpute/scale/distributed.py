@@ -31,7 +31,7 @@ from revimpute.dialect import is_gzip
 from revimpute.exceptions import RevimputeError
 from revimpute.io import csv_options, keep_written_text, output_separator, table_format
 from revimpute.scale._schema import TableSchema
-from revimpute.scale.chunks import check_positive, file_schema, file_notes, plan_options
+from revimpute.scale.chunks import check_positive, file_schema, plan_options
 from revimpute.scale.streaming import (
     OutputText,
     StreamReport,
@@ -457,20 +457,8 @@ def impute_file_dask(
         out_path, frames, progress=progress, description=f"imputing {Path(in_path).name} on Dask",
         total_rows=schema.n_rows, sep=output_separator(out_path, schema.dialect),
     )
-    seconds = time.perf_counter() - begin
-    return StreamReport(
-        rows=rows,
-        chunks=chunks,
-        seconds=seconds,
-        fitted_on=fitted_on,
-        rows_per_second=rows / seconds if seconds > 0 else float("inf"),
-        fit_rows=fit_rows,
-        fit_seconds=fit_seconds,
-        formula_cells=dict(output.counts),
-        findings=list(schema.plan.findings),
-        notes=file_notes(schema),
-        dropped=dropped,
-    )
+    return StreamReport.of_run(begin=begin, rows=rows, chunks=chunks, fit=(fitted_on, fit_rows, fit_seconds),
+                               output=output, schema=schema, dropped=dropped)
 
 
 def disconnect(client: Client, timeout: float = 30.0) -> None:

@@ -99,6 +99,31 @@ class StreamReport:
     notes: tuple[str, ...] = ()
     dropped: list[Any] = field(default_factory=list)
 
+    @classmethod
+    def of_run(
+        cls, *, begin: float, rows: int, chunks: int, fit: tuple[str, int, float], output: OutputText,
+        schema: TableSchema, dropped: list[Any],
+    ) -> StreamReport:
+        """The report of a run that started at ``time.perf_counter()`` ``begin`` and wrote ``rows``.
+
+        ``fit`` is :func:`ensure_fitted`'s ``(fitted_on, fit_rows, fit_seconds)``.
+        """
+        seconds = time.perf_counter() - begin
+        fitted_on, fit_rows, fit_seconds = fit
+        return cls(
+            rows=rows,
+            chunks=chunks,
+            seconds=seconds,
+            fitted_on=fitted_on,
+            rows_per_second=rows / seconds if seconds > 0 else float("inf"),
+            fit_rows=fit_rows,
+            fit_seconds=fit_seconds,
+            formula_cells=dict(output.counts),
+            findings=list(schema.plan.findings),
+            notes=file_notes(schema),
+            dropped=dropped,
+        )
+
 
 def _is_fitted(estimator: Any) -> bool:
     try:
@@ -374,17 +399,5 @@ def impute_file(
     rows, chunks = write_chunks(out_path, imputed, progress=progress,
                                 description=f"imputing {Path(in_path).name}", total_rows=schema.n_rows,
                                 sep=output_separator(out_path, schema.dialect))
-    seconds = time.perf_counter() - begin
-    return StreamReport(
-        rows=rows,
-        chunks=chunks,
-        seconds=seconds,
-        fitted_on=fitted_on,
-        rows_per_second=rows / seconds if seconds > 0 else float("inf"),
-        fit_rows=fit_rows,
-        fit_seconds=fit_seconds,
-        formula_cells=dict(output.counts),
-        findings=list(schema.plan.findings),
-        notes=file_notes(schema),
-        dropped=dropped,
-    )
+    return StreamReport.of_run(begin=begin, rows=rows, chunks=chunks, fit=(fitted_on, fit_rows, fit_seconds),
+                               output=output, schema=schema, dropped=dropped)
