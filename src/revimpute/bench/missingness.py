@@ -195,6 +195,24 @@ def _split_columns(
 
 
 # --------------------------------------------------------------------------- tabular mechanisms
+def _logistic_mask(
+    data: np.ndarray, input_fraction: float, rate: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Hide cells of the non-input columns by a logistic model of the input columns.
+
+    Draws, in this order: the split of the columns, the model's raw
+    coefficients, the masks. Returns the mask (input columns all False) and
+    the input columns' indices.
+    """
+    inputs_at, nas = _split_columns(data.shape[1], input_fraction, rng)
+    inputs = data[:, inputs_at]
+    raw = rng.random((inputs_at.size, nas.size))
+    coeffs = _unit_variance(raw, inputs @ raw)
+    mask = np.zeros(data.shape, dtype=bool)
+    mask[:, nas] = _mask_from_predictor(inputs @ coeffs, rate, rng)
+    return mask, inputs_at
+
+
 def mcar(shape: int | Sequence[int], rate: float, random_state: RandomState = None) -> np.ndarray:
     """Missing completely at random: each cell hidden with probability ``rate``.
 
@@ -262,13 +280,7 @@ def mar_logistic(
     rate = _check_rate(rate)
     obs_fraction = _check_fraction(obs_fraction, "obs_fraction")
     data = _check_data(X, min_columns=2)
-    rng = _rng(random_state)
-    obs, nas = _split_columns(data.shape[1], obs_fraction, rng)
-    inputs = data[:, obs]
-    raw = rng.random((obs.size, nas.size))
-    coeffs = _unit_variance(raw, inputs @ raw)
-    mask = np.zeros(data.shape, dtype=bool)
-    mask[:, nas] = _mask_from_predictor(inputs @ coeffs, rate, rng)
+    mask, _ = _logistic_mask(data, obs_fraction, rate, _rng(random_state))
     return mask
 
 
@@ -349,13 +361,8 @@ def mnar_masked_inputs(
     params_fraction = _check_fraction(params_fraction, "params_fraction")
     data = _check_data(X, min_columns=2)
     rng = _rng(random_state)
-    params, nas = _split_columns(data.shape[1], params_fraction, rng)
-    inputs = data[:, params]
-    raw = rng.random((params.size, nas.size))
-    coeffs = _unit_variance(raw, inputs @ raw)
-    mask = np.zeros(data.shape, dtype=bool)
-    mask[:, nas] = _mask_from_predictor(inputs @ coeffs, rate, rng)
-    mask[:, params] = rng.random(inputs.shape) < rate
+    mask, params = _logistic_mask(data, params_fraction, rate, rng)
+    mask[:, params] = rng.random((data.shape[0], params.size)) < rate
     return mask
 
 
