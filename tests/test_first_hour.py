@@ -32,6 +32,19 @@ def test_help_and_version_start_without_torch_or_scikit_learn():
     assert version.returncode == 0 and version.stdout.strip() == f"revimpute {__version__}"
 
 
+def test_scan_starts_without_torch_scikit_learn_or_scipy_stats(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("a,b\n1,2\n?,3\n4,\n5,6\n")
+    code = (
+        f"import sys, runpy; sys.argv = ['revimpute', 'scan', {str(table)!r}]\n"
+        "try:\n    runpy.run_module('revimpute', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules, 'sklearn' in sys.modules, 'scipy.stats' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "'?'" in out or "?" in out  # the scan ran and reported the disguised value
+    assert out.strip().splitlines()[-1] == "False False False"
+
+
 def test_device_option_is_checked(tmp_path):
     pd.DataFrame({"a": [1.0, None, 3.0], "b": [1.0, 2.0, None]}).to_csv(tmp_path / "in.csv", index=False)
     result = runner.invoke(app, ["impute", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "--device", "tpu"])

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from revimpute.detect.little import little_mcar_test
 from revimpute.exceptions import InputDataError, RevimputeError
@@ -182,6 +182,18 @@ def holm(pvalues: np.ndarray) -> np.ndarray:
     return out
 
 
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of ``x``, ties given their average rank (scipy's ``rankdata(x)``)."""
+    order = np.argsort(x, kind="mergesort")
+    inverse = np.empty(x.size, dtype=np.intp)
+    inverse[order] = np.arange(x.size)
+    ordered = x[order]
+    starts = np.r_[True, ordered[1:] != ordered[:-1]]
+    dense = starts.cumsum()[inverse]
+    bounds = np.r_[np.flatnonzero(starts), x.size]
+    return 0.5 * (bounds[dense] + bounds[dense - 1] + 1)
+
+
 def _numeric_tests(values: np.ndarray, gaps: np.ndarray) -> np.ndarray:
     """Mann-Whitney U p-values of one numeric column against several gap patterns at once.
 
@@ -198,7 +210,7 @@ def _numeric_tests(values: np.ndarray, gaps: np.ndarray) -> np.ndarray:
     n = x.size
     if n < 2 * MIN_GROUP or np.ptp(x) == 0:
         return out
-    ranks = stats.rankdata(x)
+    ranks = _average_ranks(x)
     _, ties = np.unique(x, return_counts=True)
     tie_term = float((ties**3 - ties).sum()) / (n * (n - 1))
     groups = gaps[observed].astype(float)
@@ -210,7 +222,7 @@ def _numeric_tests(values: np.ndarray, gaps: np.ndarray) -> np.ndarray:
         sigma = np.sqrt(n_a * n_b / 12 * ((n + 1) - tie_term))
         z = (np.abs(u - mu) - 0.5) / sigma
     ok = (n_a >= MIN_GROUP) & (n_b >= MIN_GROUP) & (sigma > 0)
-    out[ok] = np.minimum(2 * stats.norm.sf(np.maximum(z[ok], 0)), 1.0)
+    out[ok] = np.minimum(2 * special.ndtr(-np.maximum(z[ok], 0)), 1.0)
     return out
 
 
@@ -246,7 +258,7 @@ def _categorical_tests(values: pd.Series, gaps: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         statistic = ((table - expected) ** 2 / expected).sum(axis=(0, 2))
     ok = col.min(axis=1) >= MIN_GROUP
-    out[ok] = stats.chi2.sf(statistic[ok], dof)
+    out[ok] = special.chdtrc(dof, statistic[ok])
     return out
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from scipy.stats import binom
+from scipy.special import bdtrc
 
 from revimpute.detect.columns import ColumnScan
 from revimpute.detect.numeric import WEAK
@@ -160,7 +160,7 @@ def raise_pass(scans: Sequence[ColumnScan], names: Sequence[str],
                 m = sizes[t]
                 if (k >= CONTAIN_MIN_ROWS and k >= CONTAIN_SHARE * m and contained is None
                         and k * n_rows >= CONTAIN_LIFT * c * m
-                        and binom.sf(k - 1, m, c / n_rows) < CONTAIN_P):
+                        and bdtrc(k - 1, m, c / n_rows) < CONTAIN_P):
                     contained = (k, m, t)
                 if k < MIN_ROWS or k < MIN_COVERAGE * c:
                     continue
@@ -174,7 +174,7 @@ def raise_pass(scans: Sequence[ColumnScan], names: Sequence[str],
                     scan.evidence[i] = (
                         f"{scan.evidence[i]}; {k} of the {m} rows where {names[t]!r} is "
                         f"missing hold it, which chance alone would give with probability "
-                        f"{binom.sf(k - 1, m, c / n_rows):.0e}")
+                        f"{bdtrc(k - 1, m, c / n_rows):.0e}")
                 continue
             k, lift, t = best
             coverage = k / c

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from revimpute.exceptions import InputDataError
 
@@ -197,7 +197,7 @@ def little_mcar_test(data: np.ndarray) -> LittleResult:
     solved = _batched_solve(_observed_blocks(cov, obs), diff[:, :, None])[:, :, 0]
     statistic = float((counts * np.einsum("gi,gi->g", diff, solved)).sum())
     df = int(obs.sum()) - p
-    pvalue = float(stats.chi2.sf(statistic, df)) if df > 0 else float("nan")
+    pvalue = float(special.chdtrc(df, statistic)) if df > 0 else float("nan")
     return LittleResult(
         statistic=float(statistic), df=int(df), pvalue=pvalue, n_patterns=n_patterns,
         mean=mean, cov=cov, n_iter=n_iter,
