@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from revimpute import ReverseImputer
-from revimpute.bench.harness import Case, prepare_case
+from revimpute.bench.cases import Case, prepare_case
 from revimpute.nn import budget as budget_module
 from revimpute.nn.budget import TrainingBudget, automatic_training
 
