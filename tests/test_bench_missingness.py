@@ -1,4 +1,4 @@
-"""Tests for revimpute.bench.missingness."""
+"""Tests for revimpute.bench.missingness and revimpute.bench.image_masks."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
+from revimpute.bench import image_masks as I
 from revimpute.bench import missingness as M
 from revimpute.bench.datasets import load_table, minmax_scale
 from revimpute.exceptions import InputDataError, RevimputeError
@@ -177,7 +178,7 @@ def test_column_block():
     ("position", "first"), [("top", 4), ("middle", 9), ("bottom", 14)]
 )
 def test_image_band_rows_exact(position, first):
-    mask = M.image_band(3, 10, position)
+    mask = I.image_band(3, 10, position)
     assert mask.shape == (3, 784)
     images = mask.reshape(3, 28, 28)
     rows = np.flatnonzero(images[0].any(axis=1))
@@ -188,35 +189,35 @@ def test_image_band_rows_exact(position, first):
 
 
 def test_band_rows_other_heights():
-    assert list(M.band_rows(5, "middle")) == [11, 12, 13, 14, 15]
-    assert list(M.band_rows(4, "top")) == [7, 8, 9, 10]
-    assert list(M.band_rows(20, "bottom")) == list(range(8, 28))  # kept inside
-    assert list(M.band_rows(28, "top")) == list(range(28))
+    assert list(I.band_rows(5, "middle")) == [11, 12, 13, 14, 15]
+    assert list(I.band_rows(4, "top")) == [7, 8, 9, 10]
+    assert list(I.band_rows(20, "bottom")) == list(range(8, 28))  # kept inside
+    assert list(I.band_rows(28, "top")) == list(range(28))
     with pytest.raises(RevimputeError, match="position"):
-        M.image_band(2, 10, "left")
+        I.image_band(2, 10, "left")
     with pytest.raises(RevimputeError, match="k must"):
-        M.image_band(2, 0)
+        I.image_band(2, 0)
 
 
 def test_image_random_rows():
-    mask = M.image_random_rows(200, 7, 0)
+    mask = I.image_random_rows(200, 7, 0)
     images = mask.reshape(200, 28, 28)
     row_hidden = images.all(axis=2)
     assert (row_hidden.sum(axis=1) == 7).all()
     assert (images.any(axis=2) == row_hidden).all()  # whole rows only
     assert len({tuple(np.flatnonzero(r)) for r in row_hidden}) > 150
-    np.testing.assert_array_equal(mask, M.image_random_rows(200, 7, 0))
+    np.testing.assert_array_equal(mask, I.image_random_rows(200, 7, 0))
 
 
 def test_image_center_square_and_random_pixels():
-    images = M.image_center_square(2, 10).reshape(2, 28, 28)
+    images = I.image_center_square(2, 10).reshape(2, 28, 28)
     assert images.sum() == 2 * 100
     assert images[:, 9:19, 9:19].all()
     np.testing.assert_array_equal(
-        M.image_random_pixels(6, 0.25, 3), M.mcar((6, 784), 0.25, 3)
+        I.image_random_pixels(6, 0.25, 3), M.mcar((6, 784), 0.25, 3)
     )
-    assert M.image_center_square(1, 28).all()
-    assert M.image_center_square(1, 1).reshape(28, 28)[13, 13]
+    assert I.image_center_square(1, 28).all()
+    assert I.image_center_square(1, 1).reshape(28, 28)[13, 13]
 
 
 # --------------------------------------------------------------------------- dispatch

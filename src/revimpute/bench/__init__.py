@@ -1,7 +1,8 @@
 """Benchmark layer: real data sets, simulated missingness and imputation metrics.
 
 - :mod:`revimpute.bench.datasets` - complete tables (:func:`load_table`) and MNIST (:func:`load_mnist`).
-- :mod:`revimpute.bench.missingness` - masks: MCAR, MAR, MNAR, blocks, image corruptions.
+- :mod:`revimpute.bench.missingness` - masks: MCAR, MAR, MNAR, blocks.
+- :mod:`revimpute.bench.image_masks` - image corruptions (bands, rows, squares, pixels).
 - :mod:`revimpute.bench.metrics` - RMSE/MAE on hidden cells, Wasserstein, accuracies, downstream score.
 
 The benchmark runner (``revimpute bench``), one job per module:
@@ -48,14 +49,16 @@ from revimpute.bench.metrics import (
     rmse_missing,
     wasserstein_columns,
 )
-from revimpute.bench.missingness import (
-    MECHANISMS,
+from revimpute.bench.image_masks import (
     band_rows,
-    column_block,
     image_band,
     image_center_square,
     image_random_pixels,
     image_random_rows,
+)
+from revimpute.bench.missingness import (
+    MECHANISMS,
+    column_block,
     mar_logistic,
     mcar,
     mnar_masked_inputs,

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from revimpute.bench.missingness import (
+from revimpute.bench.image_masks import (
     image_band,
     image_center_square,
     image_random_pixels,
