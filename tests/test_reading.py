@@ -179,3 +179,17 @@ def test_outputs_are_utf8(tmp_path):
     result = runner.invoke(app, ["impute", str(path), "-o", str(out), "--method", "mean_mode", "-q"])
     assert result.exit_code == 0, result.output
     assert "Orl\u00e9ans" in out.read_bytes().decode("utf-8")
+
+
+@pytest.mark.parametrize("text", ["a,b\n1,2,3\n4,5\n", "a,b\nx,1,2\ny,3,4\n"])
+@pytest.mark.parametrize("as_text", [True, False])
+def test_rows_longer_than_the_header_are_refused_not_shifted(tmp_path, text, as_text):
+    from revimpute.exceptions import InputDataError
+    from revimpute.io import read_table
+
+    path = tmp_path / "t.csv"
+    path.write_text(text)
+    with pytest.raises(InputDataError, match="more fields than the header"):
+        read_table(path, as_text=as_text)
+    with pytest.raises(InputDataError, match="more fields than the header"):
+        read_clean(path)

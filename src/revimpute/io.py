@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -193,15 +194,42 @@ def csv_options(dialect: CsvDialect) -> dict[str, Any]:
     there are.
     """
     return {"sep": dialect.sep, "encoding": dialect.encoding, "dtype": object,
-            "keep_default_na": False, "na_filter": False}
+            "keep_default_na": False, "na_filter": False, "index_col": False}
+
+
+#: What pandas says (a ParserWarning) when a row has more fields than the
+#: header has names and ``index_col=False`` keeps it from taking the first
+#: field of every row as a row label.
+_EXTRA_FIELDS = "Length of header or names does not match length of data"
+
+
+@contextlib.contextmanager
+def extra_fields_refused(path: Path) -> Iterator[None]:
+    """Turn pandas' warning about rows longer than the header into an InputDataError.
+
+    Left alone, pandas either drops the extra fields (``index_col=False``)
+    or, when the first data row is the longer one, silently takes every
+    row's first field as its row label and shifts the shorter rows' cells
+    one column to the left.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=_EXTRA_FIELDS, category=pd.errors.ParserWarning)
+        try:
+            yield
+        except pd.errors.ParserWarning:
+            raise InputDataError(
+                f"{path}: ragged CSV rows: a row has more fields than the header has names; name every "
+                "column in the header (a first column of row labels needs a name too) or fix the row"
+            ) from None
 
 
 def _read_csv(path: Path, dialect: CsvDialect, *, as_text: bool) -> pd.DataFrame:
     kwargs = csv_options(dialect)
     if not as_text:
-        kwargs = {"sep": dialect.sep, "encoding": dialect.encoding}
+        kwargs = {"sep": dialect.sep, "encoding": dialect.encoding, "index_col": False}
     try:
-        return pd.read_csv(path, **kwargs)
+        with extra_fields_refused(path):
+            return pd.read_csv(path, **kwargs)
     except UnicodeDecodeError as exc:  # the whole file was checked: only a changed file gets here
         raise InputDataError(f"{path}: not {dialect.encoding} text ({exc.reason})") from None
     except pd.errors.EmptyDataError:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from revimpute.dialect import CsvDialect, is_gzip
 from revimpute.exceptions import InputDataError
-from revimpute.io import csv_options, open_parquet, parquet_dtypes, parquet_frame
+from revimpute.io import csv_options, extra_fields_refused, open_parquet, parquet_dtypes, parquet_frame
 
 
 def csv_chunks(
@@ -58,7 +58,11 @@ def csv_chunks(
             try:
                 reader = pd.read_csv(stream, chunksize=chunk_rows, compression=None, **csv_options(dialect))
                 with reader:
-                    for chunk in reader:
+                    while True:
+                        with extra_fields_refused(path):
+                            chunk = next(reader, None)
+                        if chunk is None:
+                            break
                         if on_bytes is not None:
                             on_bytes(raw.tell())
                         yield chunk
