@@ -27,6 +27,7 @@ def test_registry_lists_the_promised_methods():
     names = set(available_imputers())
     assert {"reverse", "autoencoder", "mean", "median", "most_frequent", "knn", "iterative",
             "missforest", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
+    assert len(names) == len(available_imputers())  # each method once
 
 
 #: Registry methods whose fit here takes seconds.

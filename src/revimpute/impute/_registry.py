@@ -51,6 +51,18 @@ def _autoencoder_pass(**params: Any) -> Any:
     return ReverseImputer(**{"estimate": "pass", **params})
 
 
+def _most_frequent(**params: Any) -> Any:
+    from revimpute.impute._mean_mode import MeanModeImputer
+
+    return MeanModeImputer(**{"numeric_strategy": "most_frequent", **params})
+
+
+def _constant(**params: Any) -> Any:
+    from revimpute.impute._constant import ConstantImputer
+
+    return ConstantImputer(**params)
+
+
 def _cluster(**params: Any) -> Any:
     from revimpute.impute._cluster import ClusterImputer
 
@@ -66,6 +78,36 @@ def _missforest(**params: Any) -> IterativeImputer:
     )
 
 
+def _mean_mode(**params: Any) -> Any:
+    from revimpute.impute._mean_mode import MeanModeImputer
+
+    return MeanModeImputer(**params)
+
+
+def _missforest_mixed(**params: Any) -> Any:
+    from revimpute.impute._missforest import MissForestImputer
+
+    return MissForestImputer(**{"random_state": 0, **params})
+
+
+def _gain(**params: Any) -> Any:
+    from revimpute.impute._gain import GAINImputer
+
+    return GAINImputer(**{"random_state": 0, **params})
+
+
+def _miwae(**params: Any) -> Any:
+    from revimpute.impute._miwae import MIWAEImputer
+
+    return MIWAEImputer(**{"random_state": 0, **params})
+
+
+def _sinkhorn(**params: Any) -> Any:
+    from revimpute.impute._sinkhorn import SinkhornImputer
+
+    return SinkhornImputer(**{"random_state": 0, **params})
+
+
 _ENTRIES: dict[str, ImputerEntry] = {}
 
 
@@ -78,18 +120,6 @@ register("reverse", _reverse, "reverse training of an autoencoder (ours)")
 register("autoencoder", _autoencoder_pass, "one forward pass of the same autoencoder")
 register("mean", _sklearn(lambda **p: SimpleImputer(strategy="mean", **p)), "column mean")
 register("median", _sklearn(lambda **p: SimpleImputer(strategy="median", **p)), "column median")
-def _most_frequent(**params: Any) -> Any:
-    from revimpute.impute._mixed import MeanModeImputer
-
-    return MeanModeImputer(**{"numeric_strategy": "most_frequent", **params})
-
-
-def _constant(**params: Any) -> Any:
-    from revimpute.impute._constant import ConstantImputer
-
-    return ConstantImputer(**params)
-
-
 register("most_frequent", _most_frequent, "most frequent value of the column (any column type)")
 register("constant", _constant, "a constant: 0, False or 'missing_value' by column type, or fill_value")
 register("knn", _sklearn(lambda **p: KNNImputer(**{"n_neighbors": 5, **p})), "k nearest neighbours (k=5)")
@@ -100,43 +130,15 @@ register(
 )
 register("missforest", _sklearn(_missforest), "iterative regression with extremely randomised trees (MissForest-style)")
 register("cluster", _cluster, "mean of the nearest agglomerative cluster")
-
-
-def _mean_mode(**params: Any) -> Any:
-    from revimpute.impute._mixed import MeanModeImputer
-
-    return MeanModeImputer(**params)
-
-
-def _missforest_mixed(**params: Any) -> Any:
-    from revimpute.impute._mixed import MissForestImputer
-
-    return MissForestImputer(**{"random_state": 0, **params})
-
-
 register("mean_mode", _mean_mode, "mean for numeric, most frequent for categorical columns; mixed tables")
 register(
     "missforest_mixed",
     _missforest_mixed,
     "MissForest (Stekhoven & Bühlmann 2012) with forests per column type; mixed tables",
 )
-
-
-def _peer(class_name: str) -> Callable[..., Any]:
-    def factory(**params: Any) -> Any:
-        from revimpute.impute import _gain, _miwae, _sinkhorn
-
-        for module in (_gain, _miwae, _sinkhorn):
-            if hasattr(module, class_name):
-                return getattr(module, class_name)(**{"random_state": 0, **params})
-        raise AssertionError(class_name)  # pragma: no cover
-
-    return _sklearn(factory)
-
-
-register("gain", _peer("GAINImputer"), "GAIN, generative adversarial imputation (Yoon et al. 2018; our implementation)")
-register("miwae", _peer("MIWAEImputer"), "MIWAE, importance-weighted VAE imputation (Mattei & Frellsen 2019; our implementation)")
-register("sinkhorn", _peer("SinkhornImputer"), "optimal-transport imputation (Muzellec et al. 2020; our implementation)")
+register("gain", _gain, "GAIN, generative adversarial imputation (Yoon et al. 2018; our implementation)")
+register("miwae", _miwae, "MIWAE, importance-weighted VAE imputation (Mattei & Frellsen 2019; our implementation)")
+register("sinkhorn", _sinkhorn, "optimal-transport imputation (Muzellec et al. 2020; our implementation)")
 
 
 def available_imputers() -> list[str]:
