@@ -15,7 +15,7 @@ TRAINED = {**FAST, "max_epochs": 300, "patience": 50}
 QUICK_PARAMS = {
     "reverse": TRAINED,
     "autoencoder": TRAINED,
-    "missforest": {"n_estimators": 10, "max_iter": 3},
+    "iterative_trees": {"n_estimators": 10, "max_iter": 3},
     "gain": {"n_iterations": 2000},
     "miwae": {"n_epochs": 20},
     "sinkhorn": {"n_iterations": 100},
@@ -26,8 +26,16 @@ QUICK_PARAMS = {
 def test_registry_lists_the_promised_methods():
     names = set(available_imputers())
     assert {"reverse", "autoencoder", "mean", "median", "most_frequent", "knn", "iterative",
-            "missforest", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
+            "iterative_trees", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
     assert len(names) == len(available_imputers())  # each method once
+
+
+def test_old_name_missforest_is_iterative_trees_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="'missforest' is deprecated.*'iterative_trees'.*'missforest_mixed'"):
+        old = get_imputer("missforest", n_estimators=7)
+    assert "missforest" not in available_imputers()
+    new = get_imputer("iterative_trees", n_estimators=7)
+    assert type(old) is type(new) and repr(old.get_params()) == repr(new.get_params())
 
 
 #: Registry methods whose fit here takes seconds.

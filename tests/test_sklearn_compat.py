@@ -11,7 +11,7 @@ from revimpute.impute import available_imputers, get_imputer
 SMALL = {
     "reverse": dict(hidden_sizes=(16,), latent_size=4, max_epochs=3, reverse_steps=3),
     "autoencoder": dict(hidden_sizes=(16,), latent_size=4, max_epochs=3, reverse_steps=3),
-    "missforest": dict(n_estimators=5, max_iter=2),
+    "iterative_trees": dict(n_estimators=5, max_iter=2),
     "missforest_mixed": dict(n_estimators=5, max_iter=2),
     "gain": dict(n_iterations=10),
     "miwae": dict(n_epochs=2, n_hidden=8, n_imputation_samples=10),
@@ -29,7 +29,7 @@ EXPECTED_FAILED: dict[str, dict[str, str]] = {
 }
 
 #: Imputers whose checks take several seconds (the quick subset leaves them out).
-SLOW = {"reverse", "autoencoder", "gain", "miwae", "sinkhorn", "missforest_mixed", "iterative", "missforest"}
+SLOW = {"reverse", "autoencoder", "gain", "miwae", "sinkhorn", "missforest_mixed", "iterative", "iterative_trees"}
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")

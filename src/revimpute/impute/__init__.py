@@ -11,7 +11,9 @@ from revimpute.impute._registry import (
     available_imputers,
     describe_imputers,
     get_imputer,
+    imputer_name,
     register,
+    renamed_imputers,
 )
 from revimpute.impute._reverse import ReverseImputer
 from revimpute.impute._sinkhorn import SinkhornImputer
@@ -31,5 +33,7 @@ __all__ = [
     "check_save_target",
     "describe_imputers",
     "get_imputer",
+    "imputer_name",
     "register",
+    "renamed_imputers",
 ]

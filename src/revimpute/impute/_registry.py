@@ -6,6 +6,7 @@ handling (checks, DataFrame round trip, observed cells untouched).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -69,7 +70,7 @@ def _cluster(**params: Any) -> Any:
     return ClusterImputer(**params)
 
 
-def _missforest(**params: Any) -> IterativeImputer:
+def _iterative_trees(**params: Any) -> IterativeImputer:
     defaults = {"n_estimators": 100, "random_state": 0, "n_jobs": 1}
     forest = {**defaults, **{k: params.pop(k) for k in list(params) if k in defaults}}
     return IterativeImputer(
@@ -110,6 +111,15 @@ def _sinkhorn(**params: Any) -> Any:
 
 _ENTRIES: dict[str, ImputerEntry] = {}
 
+#: Old names still accepted by :func:`get_imputer` (with a ``FutureWarning``): old name -> (name, what it is).
+_DEPRECATED_ALIASES: dict[str, tuple[str, str]] = {
+    "missforest": (
+        "iterative_trees",
+        "scikit-learn's IterativeImputer with extra trees, numbers only; MissForest proper is "
+        "'missforest_mixed'",
+    ),
+}
+
 
 def register(name: str, build: Callable[..., Any], summary: str) -> None:
     """Add an imputer to the registry under ``name``."""
@@ -128,7 +138,11 @@ register(
     _sklearn(lambda **p: IterativeImputer(**{"estimator": BayesianRidge(), "max_iter": 10, "random_state": 0, **p})),
     "iterative regression with BayesianRidge (MICE-like)",
 )
-register("missforest", _sklearn(_missforest), "iterative regression with extremely randomised trees (MissForest-style)")
+register(
+    "iterative_trees",
+    _sklearn(_iterative_trees),
+    "iterative regression with extremely randomised trees (MissForest-style, numbers only)",
+)
 register("cluster", _cluster, "mean of the nearest agglomerative cluster")
 register("mean_mode", _mean_mode, "mean for numeric, most frequent for categorical columns; mixed tables")
 register(
@@ -142,7 +156,7 @@ register("sinkhorn", _sinkhorn, "optimal-transport imputation (Muzellec et al. 2
 
 
 def available_imputers() -> list[str]:
-    """Names accepted by :func:`get_imputer`."""
+    """Names accepted by :func:`get_imputer`, each method once (old names not listed)."""
     return list(_ENTRIES)
 
 
@@ -151,13 +165,43 @@ def describe_imputers() -> dict[str, str]:
     return {name: entry.summary for name, entry in _ENTRIES.items()}
 
 
+def renamed_imputers() -> dict[str, str]:
+    """Old names :func:`get_imputer` still accepts, each with its current name (deprecated)."""
+    return {old: new for old, (new, _) in _DEPRECATED_ALIASES.items()}
+
+
+def imputer_name(name: str) -> str:
+    """The registry's name for ``name``: itself, or the current name of an old one.
+
+    An old name gives a ``FutureWarning`` saying what it is and what to use.
+
+    Raises
+    ------
+    RevimputeError
+        If ``name`` is unknown.
+    """
+    if name in _ENTRIES:
+        return name
+    if name in _DEPRECATED_ALIASES:
+        new, what = _DEPRECATED_ALIASES[name]
+        warnings.warn(
+            f"the imputer name {name!r} is deprecated and will be removed in the next release: it is "
+            f"{new!r} ({what}); use {new!r}",
+            FutureWarning,
+            stacklevel=3,
+        )
+        return new
+    raise RevimputeError(f"unknown imputer {name!r}; choose one of {', '.join(available_imputers())}")
+
+
 def get_imputer(name: str, **params: Any) -> Any:
     """A new, unfitted imputer by name.
 
     Parameters
     ----------
     name : str
-        One of :func:`available_imputers`.
+        One of :func:`available_imputers`; the old name ``"missforest"``
+        gives ``"iterative_trees"`` with a ``FutureWarning``.
     **params
         Passed to the imputer (for wrapped scikit-learn imputers, to the inner
         estimator, except ``missing_values``, ``add_indicator`` and
@@ -168,10 +212,4 @@ def get_imputer(name: str, **params: Any) -> Any:
     RevimputeError
         If ``name`` is unknown.
     """
-    try:
-        entry = _ENTRIES[name]
-    except KeyError:
-        raise RevimputeError(
-            f"unknown imputer {name!r}; choose one of {', '.join(available_imputers())}"
-        ) from None
-    return entry.build(**params)
+    return _ENTRIES[imputer_name(name)].build(**params)
