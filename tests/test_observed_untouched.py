@@ -257,6 +257,7 @@ def _edit_meta(folder: Path, change) -> None:
     (lambda m: m.update(radii=[1.0] * 10_000), "'radii'"),
     (lambda m: m["params"].update(reverse_steps=10**12), "reverse_steps"),
     (lambda m: m.update(histories="x"), "'histories'"),
+    (lambda m: m["histories"][0].pop("best_epoch"), "corrupt training history in model.json"),
 ])
 def test_a_tampered_model_description_is_a_model_file_error(tmp_path, change, needle):
     frame = mixed_frame()

@@ -375,12 +375,12 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     try:
         imputer.histories_ = [
             TrainingHistory(
-                [float(v) for v in hist.get("train_loss", [])], [float(v) for v in hist.get("validation_loss", [])],
-                int(hist.get("best_epoch", 0)), bool(hist.get("stopped_early", False)),
+                [float(v) for v in hist["train_loss"]], [float(v) for v in hist["validation_loss"]],
+                int(hist["best_epoch"]), bool(hist["stopped_early"]),
             )
             for hist in meta["histories"]
         ]
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (KeyError, AttributeError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{folder}: corrupt training history in {META} ({exc})") from None
     imputer.history_ = imputer.histories_[0]
     if imputer.add_indicator:
