@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES
@@ -69,27 +70,9 @@ class MeanModeImputer(_MixedImputer):
     def _numeric_strategy(self) -> str:
         return self.numeric_strategy
 
-    def fit(self, X: Any, y: Any = None) -> MeanModeImputer:
-        """Learn each column's fill value.
-
-        Parameters
-        ----------
-        X : DataFrame or array-like of shape (n_rows, n_columns)
-        y : ignored
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a table, has no rows, has a column with no
-            observed value, or infinite numbers.
-        """
-        self._fit_table(X)
+    def _learn(self, frame: pd.DataFrame) -> None:
+        """Each column's fill value."""
         self.fill_values_ = {spec.label: fill_value(spec) for spec in self.specs_}
-        return self
 
     def _impute_encoded(self, encoded: Encoded) -> np.ndarray:
         return self._initial_fill(encoded)

@@ -132,27 +132,6 @@ class MissForestImputer(_MixedImputer):
         self.random_state = random_state
 
     # --- scikit-learn API ---------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None) -> MissForestImputer:
-        """Run MissForest on ``X`` and keep the forests for :meth:`transform`.
-
-        Parameters
-        ----------
-        X : DataFrame or array-like of shape (n_rows, n_columns)
-        y : ignored
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a table, has no rows, has a column with no
-            observed value, or infinite numbers.
-        """
-        self._fit(X)
-        return self
-
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         """Run MissForest on ``X`` and return the iterate it reached (see Notes).
 
@@ -171,7 +150,8 @@ class MissForestImputer(_MixedImputer):
         InputDataError
             As :meth:`fit`.
         """
-        frame, info, encoded, filled = self._fit(X)
+        frame, info = self._fit_table(X)
+        encoded, filled = self._learn(frame)
         self._warn_identifiers(frame)
         return self._output(frame, encoded, filled, info)
 
@@ -182,8 +162,8 @@ class MissForestImputer(_MixedImputer):
         return filled
 
     # --- the algorithm --------------------------------------------------------------------
-    def _fit(self, X: Any) -> tuple[pd.DataFrame, Any, Encoded, np.ndarray]:
-        frame, info = self._fit_table(X)
+    def _learn(self, frame: pd.DataFrame) -> tuple[Encoded, np.ndarray]:
+        """Run MissForest on ``frame``, keep the forests for :meth:`transform`; the work matrix and its iterate."""
         encoded = self._encode(frame, at_fit=True)
         self.encoders_ = self._make_encoders()
         gaps = encoded.missing.sum(axis=0)
@@ -199,7 +179,7 @@ class MissForestImputer(_MixedImputer):
         self.forests_ = {spec.label: forest for spec, forest in zip(self.specs_, forests)}
         self.n_iter_ = n_iter
         self.convergence_ = history
-        return frame, info, encoded, filled
+        return encoded, filled
 
     def _make_encoders(self) -> list[OneHotEncoder | None]:
         encoders: list[OneHotEncoder | None] = []

@@ -347,6 +347,33 @@ class _MixedImputer(_BaseImputer):
                 out.isetitem(int(j), _decode_column(frame.iloc[:, j], spec, rows, filled[rows, k]))
         return out
 
+    # --- fit --------------------------------------------------------------------------------
+    def _learn(self, frame: pd.DataFrame) -> Any:  # pragma: no cover
+        """Learn from the checked training table ``frame``, its columns known (subclasses)."""
+        raise NotImplementedError
+
+    def fit(self, X: Any, y: Any = None) -> _MixedImputer:
+        """Learn from ``X`` what :meth:`transform` needs.
+
+        Parameters
+        ----------
+        X : DataFrame or array-like of shape (n_rows, n_columns)
+        y : ignored
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InputDataError
+            If ``X`` is not a table, has no rows, has a column with no
+            observed value, or infinite numbers.
+        """
+        frame, _ = self._fit_table(X)
+        self._learn(frame)
+        return self
+
     # --- transform ----------------------------------------------------------------------
     def _impute_encoded(self, encoded: Encoded) -> np.ndarray:  # pragma: no cover
         """The work matrix with every cell of ``encoded.missing`` filled (subclasses)."""
