@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.encode.cells import render_cell
+from revimpute.encode.checks import empty_columns_error
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
@@ -277,10 +278,7 @@ class TableEncoder:
             n_encoded += 1
             self.codes_.append(code)
         if empty_labels and not self.keep_empty:
-            raise InputDataError(
-                f"column(s) {', '.join(repr(c) for c in empty_labels)} have no observed value; drop "
-                "them or pass keep_empty_features=True to keep them (numeric ones filled with 0)"
-            )
+            raise empty_columns_error([repr(c) for c in empty_labels], kept="(numeric ones filled with 0)")
         if not column_of_unit:
             raise InputDataError("no column can be imputed: every column is an identifier or empty")
         self.layout_ = UnitLayout(
