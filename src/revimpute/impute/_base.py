@@ -1,4 +1,4 @@
-"""The root of revimpute's imputers, on scikit-learn's model (``sklearn/impute/_base.py``).
+"""The root of revimpute's imputers, on the model of scikit-learn's own imputers (``sklearn.impute``).
 
 :class:`_BaseImputer` holds what every imputer does alike:
 
