@@ -259,8 +259,13 @@ def test_errors(cls, table):
         fitted.transform(holed.drop(columns=["key", "x"]).to_numpy())
     with pytest.raises(InputDataError, match="different order"):
         fitted.transform(holed.drop(columns="key")[list(reversed(holed.columns[:-1]))])
-    with pytest.raises(InputDataError, match="column 'x' was numeric at fit"):
+    with pytest.raises(InputDataError, match="column 'x' was numeric at fit but has dtype str"):
         fitted.transform(holed.drop(columns="key").assign(x="text"))
+    texts = holed.drop(columns="key").assign(
+        x=pd.Series((["1.5", "n/a"] * len(holed))[: len(holed)], index=holed.index, dtype=object)
+    )
+    with pytest.raises(InputDataError, match=r"column 'x' holds text 'n/a' \(row \d+, \d+ such cells\) but was numeric at"):
+        fitted.transform(texts)
 
 
 @pytest.mark.parametrize("cls", [MeanModeImputer, MissForestImputer])

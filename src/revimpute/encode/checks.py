@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from revimpute.exceptions import InputDataError
@@ -25,6 +26,11 @@ MIXED_METHODS_HINT = (
     "use ReverseImputer (method 'reverse') or the mixed-table baselines 'mean_mode' and "
     "'missforest_mixed'"
 )
+
+
+def plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value it holds (for readable messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def check_shape(shape: tuple[int, ...]) -> None:
@@ -83,6 +89,30 @@ def complex_error() -> InputDataError:
 def series_error() -> InputDataError:
     """The error for a pandas Series where a table is expected."""
     return InputDataError("expected a table, got a pandas Series; use series.to_frame()")
+
+
+def text_cells_error(label: Any, series: pd.Series, bad: np.ndarray, why: str) -> InputDataError:
+    """The error for text cells in a column that must hold numbers.
+
+    Parameters
+    ----------
+    label : Any
+        The column's name (or position).
+    series : pandas.Series
+        The column.
+    bad : ndarray of bool
+        The text cells (at least one); the message names the first, its row
+        and how many there are.
+    why : str
+        Why numbers are expected, after the cells: ``"among numbers"``,
+        ``"where numbers are expected"``, ``"but was numeric at fit"``.
+    """
+    pos = int(np.flatnonzero(bad)[0])
+    return InputDataError(
+        f"column {label!r} holds text {plain(series.iloc[pos])!r} (row {plain(series.index[pos])!r}, "
+        f"{int(np.count_nonzero(bad))} such cells) {why}; convert the column, or run `revimpute scan` "
+        "to find disguised missing values"
+    )
 
 
 def empty_columns_error(labels: Sequence[str], *, kept: str | None = None) -> InputDataError:

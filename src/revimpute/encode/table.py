@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from revimpute.encode.cells import render_cell
-from revimpute.encode.checks import empty_columns_error
+from revimpute.encode.checks import empty_columns_error, plain, text_cells_error
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
-from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
+from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler, unscalable_columns
 from revimpute.exceptions import InputDataError
@@ -190,12 +190,7 @@ class TableEncoder:
             values = numeric.to_numpy(dtype=np.float64, na_value=np.nan).copy()
             bad = np.isnan(values) & ~isna
             if bad.any():
-                pos = int(np.flatnonzero(bad)[0])
-                raise InputDataError(
-                    f"column {label!r} holds text {series.iloc[pos]!r} (row {plain(series.index[pos])!r}, "
-                    f"{int(bad.sum())} such cells) but was numeric at fit; convert the column, or run "
-                    "`revimpute scan` to find disguised missing values"
-                )
+                raise text_cells_error(label, series, bad, "but was numeric at fit")
             reject_infinite(values, repr(label))
         values[self._placeholder(series)] = np.nan
         return values

@@ -26,6 +26,7 @@ from revimpute.encode.checks import (
     series_error,
     sparse_column_error,
     sparse_input_error,
+    text_cells_error,
 )
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.frames import is_polars_frame, like_input, to_pandas
@@ -199,12 +200,7 @@ def _reject_text(series: pd.Series, label: Any, missing_values: Any) -> None:
     is_missing = series.map(lambda v: _is_missing_value(v, missing_values)).to_numpy(dtype=bool)
     bad = is_text & converted.isna().to_numpy() & ~is_missing
     if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputDataError(
-            f"column {label!r} holds text {series.iloc[pos]!r} (row {series.index[pos]!r}, "
-            f"{int(bad.sum())} such cells); numeric columns are expected here — convert the column, "
-            "or run `revimpute scan` to find disguised missing values"
-        )
+        raise text_cells_error(label, series, bad, "where numbers are expected")
 
 
 def _is_missing_value(value: Any, missing_values: Any) -> bool:

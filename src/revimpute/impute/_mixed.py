@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from revimpute.encode.checks import columns_differ_error, empty_columns_error
+from revimpute.encode.checks import columns_differ_error, empty_columns_error, text_cells_error
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
@@ -100,9 +100,13 @@ def _numeric_values(series: pd.Series, kind: ColumnKind, label: Any) -> np.ndarr
     try:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
+        text = series.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
+        bad = text & pd.to_numeric(series.where(text, None), errors="coerce").isna().to_numpy()
+        if bad.any():
+            raise text_cells_error(label, series, bad, "but was numeric at fit") from None
         raise InputDataError(
             f"column {label!r} was numeric at fit but holds values that are not numbers now; "
-            "convert it with pd.to_numeric(errors='coerce') (text becomes missing)"
+            "give it the type it had at fit"
         ) from None
     reject_infinite(values, repr(label))
     return values
