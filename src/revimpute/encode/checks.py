@@ -21,6 +21,9 @@ import pandas as pd
 
 from revimpute.exceptions import InputDataError
 
+#: How many unknown categories a message names.
+_SHOWN_UNKNOWN = 5
+
 #: What a numeric-only method suggests for columns it cannot take.
 MIXED_METHODS_HINT = (
     "use ReverseImputer (method 'reverse') or the mixed-table baselines 'mean_mode' and "
@@ -112,6 +115,32 @@ def text_cells_error(label: Any, series: pd.Series, bad: np.ndarray, why: str) -
         f"column {label!r} holds text {plain(series.iloc[pos])!r} (row {plain(series.index[pos])!r}, "
         f"{int(np.count_nonzero(bad))} such cells) {why}; convert the column, or run `revimpute scan` "
         "to find disguised missing values"
+    )
+
+
+def unknown_categories(label: Any, values: Sequence[Any], n_cells: int) -> str:
+    """The start of the message for categories never seen at fit: the column, a few of them, the cells."""
+    distinct = list(dict.fromkeys(values))
+    shown = ", ".join(repr(plain(v)) for v in distinct[:_SHOWN_UNKNOWN])
+    more = f" and {len(distinct) - _SHOWN_UNKNOWN} more" if len(distinct) > _SHOWN_UNKNOWN else ""
+    return f"column {label!r} holds categories never seen at fit: {shown}{more} ({n_cells} cells)"
+
+
+def unknown_categories_error(label: Any, values: Sequence[Any], n_cells: int) -> InputDataError:
+    """The error for categories never seen at fit, under ``handle_unknown="error"``.
+
+    Parameters
+    ----------
+    label : Any
+        The column's name.
+    values : sequence
+        The unknown values met (repeats allowed; a few are named).
+    n_cells : int
+        How many cells hold them.
+    """
+    return InputDataError(
+        f"{unknown_categories(label, values, n_cells)}; refit on data that has them, or pass "
+        "handle_unknown='missing' to impute these cells"
     )
 
 

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.encode.cells import render_cell
-from revimpute.encode.checks import empty_columns_error, plain, text_cells_error
+from revimpute.encode.checks import empty_columns_error, plain, text_cells_error, unknown_categories_error
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
@@ -343,15 +343,9 @@ class TableEncoder:
                 codes = pd.Index(code.categories, dtype=object).get_indexer(values_obj)
                 new = (codes < 0) & ~isna
                 if new.any():
-                    seen = list(dict.fromkeys(series[new].tolist()))
                     if self.handle_unknown == "error":
-                        raise InputDataError(
-                            f"column {label!r} holds {seen[0]!r}, a category not seen at fit "
-                            f"({int(new.sum())} cells); known: {code.categories[:10]}"
-                            + (" ..." if len(code.categories) > 10 else "")
-                            + "; pass handle_unknown='missing' to impute such cells instead"
-                        )
-                    unknown[label] = seen
+                        raise unknown_categories_error(label, series[new].tolist(), int(new.sum()))
+                    unknown[label] = list(dict.fromkeys(series[new].tolist()))
                     cell_missing[:, j] |= new
                 rows = np.flatnonzero(codes >= 0)
                 values[rows, code.start + codes[rows]] = 1.0

@@ -29,7 +29,13 @@ import pandas as pd
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from revimpute.encode.checks import columns_differ_error, empty_columns_error, text_cells_error
+from revimpute.encode.checks import (
+    columns_differ_error,
+    empty_columns_error,
+    text_cells_error,
+    unknown_categories,
+    unknown_categories_error,
+)
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
@@ -42,7 +48,6 @@ NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
 CLASS_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 #: ``handle_unknown`` of the members that encode categories (scikit-learn constraint syntax).
 HANDLE_UNKNOWN = [StrOptions({"missing", "error"})]
-_SHOWN_UNKNOWN = 5
 
 
 @dataclass
@@ -299,18 +304,11 @@ class _MixedImputer(_BaseImputer):
 
     def _report_unknown(self, label: Any, unknown: pd.Series) -> None:
         """Warn about categories never seen at fit, or refuse them (``handle_unknown="error"``)."""
-        distinct = list(dict.fromkeys(unknown.astype(object).tolist()))
-        shown = ", ".join(repr(v) for v in distinct[:_SHOWN_UNKNOWN])
-        more = f" and {len(distinct) - _SHOWN_UNKNOWN} more" if len(distinct) > _SHOWN_UNKNOWN else ""
+        values = unknown.astype(object).tolist()
         if self.handle_unknown == "error":
-            raise InputDataError(
-                f"column {label!r} holds categories never seen at fit: {shown}{more} "
-                f"({len(unknown)} cells); refit on data that has them, or pass "
-                "handle_unknown='missing' to impute these cells"
-            )
+            raise unknown_categories_error(label, values, len(values))
         warnings.warn(
-            f"column {label!r} holds categories never seen at fit: {shown}{more} "
-            f"({len(unknown)} cells); they are treated as missing and imputed",
+            f"{unknown_categories(label, values, len(values))}; they are treated as missing and imputed",
             UserWarning,
             stacklevel=4,
         )
