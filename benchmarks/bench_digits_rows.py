@@ -28,7 +28,7 @@ from threadpoolctl import threadpool_limits
 from revimpute import ReverseImputer, __version__
 from revimpute.bench.worker import seeded_imputer
 
-#: Registry methods run by default. The registry's forest imputers (``missforest``,
+#: Registry methods run by default. The registry's forest imputers (``iterative_trees``,
 #: ``missforest_mixed``) are slow on this table and run only when named with --methods.
 DEFAULT_METHODS = ("mean", "knn", "iterative", "sinkhorn", "miwae", "gain", "reverse")
 N_TRAIN, MISSING_COLUMNS = 1500, slice(40, 64)

@@ -6,7 +6,7 @@ the other in this process, and timed on the wall clock:
 * ``reverse``: ``ReverseImputer()`` with its defaults;
 * ``iterative``: scikit-learn's ``IterativeImputer`` (BayesianRidge, 10 rounds);
 * ``forest``: ``IterativeImputer`` with ``ExtraTreesRegressor(n_estimators=50)``, 5 rounds
-  (the registry's MissForest-style ``"missforest"`` with 50 trees; one job, as in the registry);
+  (the registry's MissForest-style ``"iterative_trees"`` with 50 trees; one job, as in the registry);
 * ``knn``: ``KNNImputer(n_neighbors=5)``;
 * ``mean``: column means.
 
@@ -81,7 +81,7 @@ def build(method: str, reverse_params: dict) -> object:
     if method == "reverse":
         return ReverseImputer(**reverse_params)
     if method == "forest":
-        return get_imputer("missforest", n_estimators=50, max_iter=5)
+        return get_imputer("iterative_trees", n_estimators=50, max_iter=5)
     return get_imputer(method)
 
 

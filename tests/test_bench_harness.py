@@ -189,6 +189,14 @@ def test_config_rejects_bad_names_and_numbers():
     assert set(BenchConfig().validate().mechanisms) <= set(HARNESS_MECHANISMS)
 
 
+def test_config_takes_an_old_method_name_as_the_current_one():
+    config = BenchConfig(methods=["missforest", "mean"], method_params={"missforest": {"max_iter": 2}})
+    with pytest.warns(FutureWarning, match="'missforest' is deprecated"):
+        config.validate()
+    assert config.methods == ("iterative_trees", "mean")
+    assert config.method_params == {"iterative_trees": {"max_iter": 2}}
+
+
 # --------------------------------------------------------------------------- ranks by hand
 def _record(method, seed, status="ok", rmse=None, downstream=None, dataset="d", seconds=1.0):
     return RunRecord(dataset=dataset, mechanism="mcar", rate=0.3, seed=seed, method=method, status=status,
@@ -253,12 +261,12 @@ def test_outputs_and_figures_from_records(tmp_path):
 def test_timeout_then_next_method_runs_and_rerun_replaces_kept_runs(quick_run):
     """On top of the quick results: MissForest over a tiny budget, and "mean" run again."""
     _out, quick, _ = quick_run
-    config = BenchConfig(datasets=["wine"], methods=["missforest", "mean"], mechanisms=["mcar"],
+    config = BenchConfig(datasets=["wine"], methods=["iterative_trees", "mean"], mechanisms=["mcar"],
                          rates=[0.2], seeds=[0], time_budget=0.5)
     results = run_benchmark(config, previous=quick, rerun=["mean"])
-    new = {r.method: r for r in results.records if r.dataset == "wine" and r.method in ("missforest", "mean")}
-    assert new["missforest"].status == "timeout"
-    assert new["missforest"].rmse is None and new["missforest"].seconds == 0.5
+    new = {r.method: r for r in results.records if r.dataset == "wine" and r.method in ("iterative_trees", "mean")}
+    assert new["iterative_trees"].status == "timeout"
+    assert new["iterative_trees"].rmse is None and new["iterative_trees"].seconds == 0.5
     # The worker was stopped; a fresh one ran "mean" again, with the same (deterministic) result.
     old_mean = next(r for r in quick.records if r.dataset == "wine" and r.method == "mean")
     assert new["mean"].status == "ok" and new["mean"].time_budget == 0.5
@@ -268,7 +276,7 @@ def test_timeout_then_next_method_runs_and_rerun_replaces_kept_runs(quick_run):
     summary = summarise(results)
     assert "timeout 1/1" in markdown_report(results)
     wine = cell_ranks(summary, "rmse").loc[("wine", "mcar", 0.2)]
-    assert wine["missforest"] == len(QUICK_METHODS) + 1  # unfinished: last of the nine
+    assert wine["iterative_trees"] == len(QUICK_METHODS) + 1  # unfinished: last of the nine
     assert set(cell_ranks(summary, "rmse").loc[("iris", "mcar", 0.2)].dropna().index) == set(QUICK_METHODS)
 
 
@@ -317,7 +325,7 @@ def test_runner_scores_each_method_on_each_case_and_resumes(monkeypatch):
 
 
 def test_seeded_imputer_seeds_every_nested_random_state():
-    imputer = seeded_imputer("missforest", {"max_iter": 3}, 11)
+    imputer = seeded_imputer("iterative_trees", {"max_iter": 3}, 11)
     params = imputer.get_params(deep=True)
     seeds = {k: v for k, v in params.items() if k == "random_state" or k.endswith("__random_state")}
     assert len(seeds) >= 2 and set(seeds.values()) == {11}  # the iterative imputer and its trees

@@ -111,6 +111,15 @@ def test_corrupt_model_exits_2(holes_csv, tmp_path):
     assert result.exit_code == 2 and "checksum" in result.output
 
 
+def test_old_method_name_builds_the_renamed_method_with_a_warning():
+    from revimpute.cli._impute import build_imputer
+
+    with pytest.warns(FutureWarning, match="'missforest' is deprecated.*use 'iterative_trees'"):
+        old = build_imputer("missforest", None, 3, True, 1)
+    new = build_imputer("iterative_trees", None, 3, True, 1)
+    assert repr(old.get_params()) == repr(new.get_params())
+
+
 def test_unknown_method_and_output_type(holes_csv, tmp_path):
     path, _ = holes_csv
     result = runner.invoke(app, ["impute", str(path), "-o", str(tmp_path / "o.csv"), "--method", "magic"])
@@ -122,8 +131,9 @@ def test_unknown_method_and_output_type(holes_csv, tmp_path):
 def test_methods_lists_registry():
     result = runner.invoke(app, ["methods"])
     assert result.exit_code == 0
-    for name in ("reverse", "autoencoder", "knn", "missforest", "gain", "miwae"):
+    for name in ("reverse", "autoencoder", "knn", "iterative_trees", "missforest_mixed", "gain", "miwae"):
         assert name in result.output
+    assert "missforest (now iterative_trees)" in " ".join(result.output.split())
 
 
 def test_python_dash_m_revimpute_is_the_command_line():

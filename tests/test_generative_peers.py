@@ -6,19 +6,15 @@ Each method runs with few iterations here; the paper-default figures come from
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import check_estimator
 
 from revimpute.exceptions import InputDataError, RevimputeError
-from revimpute.impute._gain import GAINImputer
-from revimpute.impute._miwae import MIWAEImputer
-from revimpute.impute._sinkhorn import SinkhornImputer, pick_epsilon, sinkhorn_divergence
+from revimpute.impute import GAINImputer, MIWAEImputer, SinkhornImputer
+from revimpute.impute._sinkhorn import pick_epsilon, sinkhorn_divergence
 
 # Settings small enough for the test-suite, large enough to learn the synthetic data.
 FAST = {
@@ -123,15 +119,19 @@ def test_transform_new_rows(name):
 
 
 @pytest.mark.parametrize("name", METHODS)
-def test_dataframe_and_int_input_give_numpy_output(name):
+def test_dataframe_and_int_input_come_back_as_given(name):
     X, missing = low_rank_data(40, 4, seed=3)
-    df = pd.DataFrame(with_holes(X, missing), columns=list("abcd"))
+    df = pd.DataFrame(with_holes(X, missing), columns=list("abcd"), index=np.arange(40) * 3 + 1)
+    df["d"] = df["d"].astype("float32")
     out = TINY[name]().fit_transform(df)
-    assert isinstance(out, np.ndarray)
-    assert out.dtype == np.float64
-    assert not np.isnan(out).any()
+    assert isinstance(out, pd.DataFrame)
+    assert out.index.equals(df.index) and out.columns.equals(df.columns) and out.dtypes.equals(df.dtypes)
+    assert not out.isna().any().any()
+    observed = df.notna().to_numpy()
+    assert (out.to_numpy()[observed] == df.to_numpy()[observed]).all()
     complete_ints = np.arange(40 * 4).reshape(40, 4)
-    assert np.array_equal(TINY[name]().fit(complete_ints).transform(complete_ints), complete_ints)
+    same = TINY[name]().fit(complete_ints).transform(complete_ints)
+    assert same.dtype == complete_ints.dtype and np.array_equal(same, complete_ints)
 
 
 @pytest.mark.parametrize("name", METHODS)
@@ -158,19 +158,6 @@ def test_constant_column_does_not_break_the_scaling(name):
     assert np.abs(out[:, 2] - 3.5).max() < 0.5
 
 
-@pytest.mark.skipif(
-    "on_fail" not in inspect.signature(check_estimator).parameters, reason="needs scikit-learn >= 1.6"
-)
-@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
-@pytest.mark.parametrize("name", METHODS)
-def test_scikit_learn_estimator_checks(name):
-    results = check_estimator(TINY[name](), on_fail=None)
-    failed = {r["check_name"] for r in results if r["status"] == "failed"}
-    # That check wants a TypeError for a dict inside an object array; ours are InputDataError
-    # (a ValueError), like every error a user can cause in revimpute.
-    assert failed <= {"check_dtype_object"}, failed
-
-
 # -- errors ----------------------------------------------------------------------
 
 
@@ -191,7 +178,7 @@ def test_column_without_observed_value_is_refused_at_fit(name):
     X, missing = low_rank_data(30, 4, seed=7)
     X_missing = with_holes(X, missing)
     X_missing[:, 2] = np.nan
-    with pytest.raises(InputDataError, match=r"column\(s\) 2 have no observed value"):
+    with pytest.raises(InputDataError, match=r"column 2 has no observed value"):
         TINY[name]().fit(X_missing)
 
 
@@ -201,11 +188,11 @@ def test_shape_errors(name):
     imputer = TINY[name]()
     with pytest.raises(NotFittedError):
         imputer.transform(X)
-    with pytest.raises(InputDataError, match="2D array"):
+    with pytest.raises(InputDataError, match="2D array.*Reshape your data"):
         imputer.fit(X[:, 0])
-    with pytest.raises(InputDataError, match="0 sample"):
+    with pytest.raises(InputDataError, match="no rows: 0 sample"):
         imputer.fit(np.empty((0, 4)))
-    with pytest.raises(InputDataError, match="real numbers"):
+    with pytest.raises(InputDataError, match="column 0 is categorical.*'mean_mode'"):
         imputer.fit(np.array([["a", "b"], ["c", "d"]]))
     imputer.fit(with_holes(X, missing))
     with pytest.raises(InputDataError, match="X has 3 features, but .* expecting 4 features"):

@@ -7,10 +7,10 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse
 
 from revimpute.exceptions import InputDataError
-from revimpute.impute import get_imputer
-from revimpute.impute._mixed import MeanModeImputer, MissForestImputer
+from revimpute.impute import MeanModeImputer, MissForestImputer, get_imputer
 
 # ``key`` (160 distinct values) is an identifier under max_categories=50
 FAST_FOREST = dict(n_estimators=15, max_iter=4, random_state=0, max_categories=50)
@@ -233,12 +233,16 @@ def test_category_dtype_with_fewer_categories_at_transform(table):
 def test_errors(cls, table):
     _, holed = table
     imp = cls()
-    with pytest.raises(InputDataError, match="pandas DataFrame or a numeric NumPy array, got list"):
-        imp.fit([[1.0, 2.0]])
+    with pytest.raises(InputDataError, match="got 1D array.*Reshape your data"):
+        imp.fit([1.0, 2.0])
     with pytest.raises(InputDataError, match="no rows"):
         imp.fit(holed.iloc[:0])
-    with pytest.raises(InputDataError, match="NumPy array must be numeric"):
-        imp.fit(np.array([["a", "b"]], dtype=object))
+    with pytest.raises(InputDataError, match="sparse input"):
+        imp.fit(scipy.sparse.csr_matrix(np.eye(3)))
+    with pytest.raises(InputDataError, match="Complex data not supported"):
+        imp.fit(np.ones((3, 2), dtype=complex))
+    with pytest.raises(InputDataError, match="expected a table, got a pandas Series"):
+        imp.fit(holed["x"])
     with pytest.raises(InputDataError, match="column 'empty' has no observed value"):
         imp.fit(holed.assign(empty=np.nan))
     with pytest.raises(InputDataError, match=r"column 'x' holds an infinite value \(1 cells, first at row \d+\)"):
@@ -251,10 +255,32 @@ def test_errors(cls, table):
         fitted.transform(holed.drop(columns=["key", "x"]))
     with pytest.raises(InputDataError, match="not seen at fit 'key'"):
         fitted.transform(holed)
+    with pytest.raises(InputDataError, match="X has 6 features, but .* is expecting 7 features"):
+        fitted.transform(holed.drop(columns=["key", "x"]).to_numpy())
     with pytest.raises(InputDataError, match="different order"):
         fitted.transform(holed.drop(columns="key")[list(reversed(holed.columns[:-1]))])
-    with pytest.raises(InputDataError, match="column 'x' was numeric at fit"):
+    with pytest.raises(InputDataError, match="column 'x' was numeric at fit but has dtype str"):
         fitted.transform(holed.drop(columns="key").assign(x="text"))
+    texts = holed.drop(columns="key").assign(
+        x=pd.Series((["1.5", "n/a"] * len(holed))[: len(holed)], index=holed.index, dtype=object)
+    )
+    with pytest.raises(InputDataError, match=r"column 'x' holds text 'n/a' \(row \d+, \d+ such cells\) but was numeric at"):
+        fitted.transform(texts)
+
+
+@pytest.mark.parametrize("cls", [MeanModeImputer, MissForestImputer])
+def test_lists_and_object_arrays_come_back_as_arrays(cls):
+    make = (lambda: cls(n_estimators=5, random_state=0)) if cls is MissForestImputer else cls
+    rows = np.array([[1.0, "a"], [None, "b"], [3.0, None], [4.0, "a"]] * 5, dtype=object)
+    out = make().fit_transform(rows)
+    assert isinstance(out, np.ndarray) and out.dtype == object and not pd.isna(out).any()
+    kept = ~pd.isna(rows)
+    assert all(type(a) is type(b) and a == b for a, b in zip(out[kept], rows[kept]))
+    assert set(out[pd.isna(rows[:, 1]), 1]) <= {"a", "b"}
+    numbers = [[1.0, 2.0], [np.nan, 3.0], [2.0, 4.0], [5.0, np.nan]] * 5
+    filled = make().fit_transform(numbers)
+    assert filled.dtype == np.float64 and not np.isnan(filled).any()
+    assert np.array_equal(filled[~np.isnan(numbers)], np.asarray(numbers)[~np.isnan(numbers)])
 
 
 def test_registry_builds_them(table):

@@ -220,7 +220,7 @@ def test_unknown_categories_are_imputed_with_a_warning_or_rejected(mixed_case):
     assert out.iloc[0]["group"] in {"large", "medium", "small"}
     assert imputer.unknown_categories_ == {"group": ["huge"]}
     strict = ReverseImputer(**{**FAST, "handle_unknown": "error"}).fit(holed)
-    with pytest.raises(InputDataError, match=r"column 'group' holds 'huge', a category not seen at fit"):
+    with pytest.raises(InputDataError, match=r"column 'group' holds categories never seen at fit: 'huge' \(1 cells\); refit"):
         strict.transform(new)
 
 

@@ -159,7 +159,7 @@ def test_generative_peers_are_fitted_once_and_reused(mnist, tmp_path, monkeypatc
     first = run_corruption(imputer, test, train, "top", methods=("gain", "miwae", "pass"), fitted_peers=peers)
     assert [s.method for s in first.scores] == ["gain", "miwae", "pass"] and set(peers) == {"gain", "miwae"}
     fitted = {name: peer for name, (peer, _) in peers.items()}
-    assert fitted["miwae"].get_params()["estimator__n_epochs"] == 1
+    assert fitted["miwae"].get_params()["n_epochs"] == 1
     second = run_corruption(imputer, test, train, "bottom", methods=("gain", "miwae"), fitted_peers=peers)
     assert all(peers[name][0] is fitted[name] for name in fitted)  # not fitted again
     mask = corruption_mask("bottom", len(test))

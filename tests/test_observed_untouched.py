@@ -257,6 +257,7 @@ def _edit_meta(folder: Path, change) -> None:
     (lambda m: m.update(radii=[1.0] * 10_000), "'radii'"),
     (lambda m: m["params"].update(reverse_steps=10**12), "reverse_steps"),
     (lambda m: m.update(histories="x"), "'histories'"),
+    (lambda m: m["histories"][0].pop("best_epoch"), "corrupt training history in model.json"),
 ])
 def test_a_tampered_model_description_is_a_model_file_error(tmp_path, change, needle):
     frame = mixed_frame()
@@ -366,7 +367,7 @@ def test_formula_like_cells_are_noted_or_escaped(tmp_path):
 # --- raw exceptions of the baselines --------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["iterative", "missforest", "missforest_mixed", "miwae"])
+@pytest.mark.parametrize("name", ["iterative", "iterative_trees", "missforest_mixed", "miwae"])
 def test_extreme_columns_give_a_clear_error_or_a_full_table(name):
     X = np.array([[1e300, 1.0], [np.nan, 2.0], [3e300, np.nan], [-1e300, 4.0]] * 5)
     try:

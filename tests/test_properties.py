@@ -43,7 +43,7 @@ EXAMPLES = settings.default.max_examples
 QUICK = {
     "reverse": dict(hidden_sizes=(8,), latent_size=2, max_epochs=2, reverse_steps=3, n_models=2),
     "autoencoder": dict(hidden_sizes=(8,), latent_size=2, max_epochs=2, n_models=1),
-    "missforest": dict(n_estimators=5, max_iter=2),
+    "iterative_trees": dict(n_estimators=5, max_iter=2),
     "missforest_mixed": dict(n_estimators=5, max_iter=2),
     "gain": dict(n_iterations=20),
     "miwae": dict(n_epochs=2, n_imputation_samples=20),

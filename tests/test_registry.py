@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from revimpute import available_imputers, get_imputer
-from revimpute.exceptions import RevimputeError
+from revimpute.exceptions import InputDataError, RevimputeError
 
 from conftest import FAST, low_rank_data, with_holes
 
@@ -15,7 +15,7 @@ TRAINED = {**FAST, "max_epochs": 300, "patience": 50}
 QUICK_PARAMS = {
     "reverse": TRAINED,
     "autoencoder": TRAINED,
-    "missforest": {"n_estimators": 10, "max_iter": 3},
+    "iterative_trees": {"n_estimators": 10, "max_iter": 3},
     "gain": {"n_iterations": 2000},
     "miwae": {"n_epochs": 20},
     "sinkhorn": {"n_iterations": 100},
@@ -26,7 +26,16 @@ QUICK_PARAMS = {
 def test_registry_lists_the_promised_methods():
     names = set(available_imputers())
     assert {"reverse", "autoencoder", "mean", "median", "most_frequent", "knn", "iterative",
-            "missforest", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
+            "iterative_trees", "cluster", "gain", "miwae", "sinkhorn", "mean_mode", "missforest_mixed"} <= names
+    assert len(names) == len(available_imputers())  # each method once
+
+
+def test_old_name_missforest_is_iterative_trees_with_a_future_warning():
+    with pytest.warns(FutureWarning, match="'missforest' is deprecated.*'iterative_trees'.*'missforest_mixed'"):
+        old = get_imputer("missforest", n_estimators=7)
+    assert "missforest" not in available_imputers()
+    new = get_imputer("iterative_trees", n_estimators=7)
+    assert type(old) is type(new) and repr(old.get_params()) == repr(new.get_params())
 
 
 #: Registry methods whose fit here takes seconds.
@@ -64,3 +73,19 @@ def test_numeric_only_imputers_point_to_mixed_ones_for_text_columns():
     frame = pd.DataFrame({"x": [1.0, None, 3.0, 4.0] * 5, "kind": ["a", "b", None, "a"] * 5})
     with pytest.raises(InputDataError, match=r"column 'kind' is categorical.*'mean_mode'"):
         get_imputer("knn").fit(frame)
+
+
+@pytest.mark.parametrize("name", available_imputers())
+def test_every_imputer_refuses_a_bad_table_with_the_same_message(name):
+    """One message per bad input, whichever method reads the table."""
+    imputer = get_imputer(name)
+    with pytest.raises(InputDataError, match=r"^the table has no rows: 0 sample\(s\) \(shape=\(0, 2\)\)"):
+        imputer.fit(np.empty((0, 2)))
+    with pytest.raises(InputDataError, match=r"^expected a 2D array \(a table\), got 1D array instead"):
+        imputer.fit(np.arange(4.0))
+    with pytest.raises(InputDataError, match=r"^Complex data not supported"):
+        imputer.fit(np.ones((4, 2), dtype=complex))
+    if name != "constant":  # a constant needs nothing from the column
+        empty = np.array([[1.0, np.nan], [2.0, np.nan], [3.0, np.nan]])
+        with pytest.raises(InputDataError, match=r"^column 1 has no observed value, so nothing can be learned "):
+            imputer.fit(empty)

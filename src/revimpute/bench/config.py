@@ -63,7 +63,9 @@ class BenchConfig:
     datasets : sequence of str
         Table names (:data:`~revimpute.bench.datasets.TABLE_NAMES`).
     methods : sequence of str
-        Imputer names (:func:`~revimpute.impute.available_imputers`).
+        Imputer names (:func:`~revimpute.impute.available_imputers`; an old name
+        of :func:`~revimpute.impute.renamed_imputers` becomes the current one,
+        with a ``FutureWarning``).
     mechanisms : sequence of str
         Names from :data:`HARNESS_MECHANISMS`.
     rates : sequence of float
@@ -95,9 +97,13 @@ class BenchConfig:
         RevimputeError
             If a name is unknown or a number is out of range.
         """
-        from revimpute.impute import available_imputers
+        from revimpute.impute import available_imputers, imputer_name, renamed_imputers
 
         known = available_imputers()
+        renamed = renamed_imputers()
+        if self.methods is not None:
+            self.methods = [imputer_name(m) if m in renamed else m for m in self.methods]
+        self.method_params = {imputer_name(m) if m in renamed else m: p for m, p in self.method_params.items()}
         self.methods = _check_names(self.methods if self.methods is not None else known, known, "methods")
         self.datasets = _check_names(self.datasets, TABLE_NAMES, "datasets")
         self.mechanisms = _check_names(self.mechanisms, HARNESS_MECHANISMS, "mechanisms")

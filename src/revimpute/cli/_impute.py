@@ -108,10 +108,13 @@ def check_device(device: str) -> None:
 
 def build_imputer(method: str, model: str | None, seed: int, quiet: bool, jobs: int, device: str = "cpu") -> Any:
     """The imputer ``impute`` runs: a saved model, or a fresh registry method."""
-    from revimpute.impute import ReverseImputer, available_imputers, get_imputer
+    from revimpute.exceptions import RevimputeError
+    from revimpute.impute import ReverseImputer, get_imputer, imputer_name
 
-    if method not in available_imputers():
-        raise fail(f"unknown method {method!r}; choose one of {', '.join(available_imputers())}")
+    try:
+        method = imputer_name(method)
+    except RevimputeError as exc:
+        raise fail(str(exc).replace("unknown imputer", "unknown method")) from None
     if model is not None and method != "reverse":
         raise fail("--model holds a reverse-training model; leave --method out or use --method reverse")
     if model is not None:
@@ -130,7 +133,9 @@ def impute(
     data: str = typer.Argument(..., help="CSV/TSV or Parquet file with gaps."),
     output: str = typer.Option(..., "--output", "-o", help="Where to write the repaired table (.csv/.parquet)."),
     model: str | None = typer.Option(None, "--model", "-m", help="A model saved by `revimpute fit`; default: fit on DATA."),
-    method: str = typer.Option("reverse", "--method", help="Imputer name (see `revimpute methods`)."),
+    method: str = typer.Option(
+        "reverse", "--method", help="Imputer name (see `revimpute methods`; e.g. iterative_trees, missforest_mixed)."
+    ),
     detect: str = detect_option(),
     token: list[str] = token_option(),
     never: list[str] = never_option(),
@@ -307,9 +312,11 @@ def impute_at_scale(data: str, output: str, imputer: Any, reading: Reading, chun
 @command()
 def methods() -> None:
     """List the imputation methods available to --method."""
-    from revimpute.impute import describe_imputers
+    from revimpute.impute import describe_imputers, renamed_imputers
 
-    listing = Table(title="imputation methods")
+    renamed = ", ".join(f"{old} (now {new})" for old, new in renamed_imputers().items())
+    caption = f"old names still accepted, deprecated: {renamed}" if renamed else None
+    listing = Table(title="imputation methods", caption=caption)
     listing.add_column("name")
     listing.add_column("what it does")
     for name, summary in describe_imputers().items():

@@ -65,7 +65,6 @@ TOKEN_CONFIDENCE: dict[str, float] = {
 }
 
 _PUNCT_RE = re.compile(r"[^\w\s]+|_+")
-_SHORT_LETTERS_RE = re.compile(r"[A-Za-z]{1,2}")
 _CODE_LEVEL_RE = re.compile(r"[^\W\d_]{1,4}[+-]?|[+-][^\W\d_]{1,3}")
 _RUN_RE = re.compile(r"(.)\1{2,}", re.DOTALL)
 _CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,2}|[A-Z][a-z]?")
@@ -99,11 +98,6 @@ def is_punctuation(text: str) -> bool:
     """True when ``text`` (stripped) is made only of punctuation/symbols."""
     stripped = text.strip()
     return bool(stripped) and _PUNCT_RE.fullmatch(stripped) is not None
-
-
-def is_short_letters(text: str) -> bool:
-    """True when ``text`` (stripped) is one or two ASCII letters ("x", "s", "NA")."""
-    return _SHORT_LETTERS_RE.fullmatch(text.strip()) is not None
 
 
 def is_code_level(text: str) -> bool:

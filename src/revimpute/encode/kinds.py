@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from revimpute.encode.checks import plain, text_cells_error
 from revimpute.exceptions import InputDataError
 
 DEFAULT_MAX_CATEGORIES = 200
@@ -24,11 +25,6 @@ class ColumnKind(str, Enum):
     CATEGORICAL = "categorical"
     DATETIME = "datetime"
     IDENTIFIER = "identifier"
-
-
-def plain(value: Any) -> Any:
-    """A numpy scalar as the Python value it holds (for readable messages)."""
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def _is_missing(value: Any) -> bool:
@@ -47,15 +43,6 @@ def _value_type(value: Any) -> str:
     if isinstance(value, (pd.Timestamp, np.datetime64)):
         return "datetime"
     return type(value).__name__
-
-
-def _text_error(series: pd.Series, bad: np.ndarray, label: Any) -> InputDataError:
-    pos = int(np.flatnonzero(bad)[0])
-    return InputDataError(
-        f"column {label!r} holds text {series.iloc[pos]!r} (row {plain(series.index[pos])!r}, "
-        f"{int(bad.sum())} such cells) among numbers; numeric columns are expected here — convert "
-        "the column, or run `revimpute scan` to find disguised missing values"
-    )
 
 
 def _text_kind(series: pd.Series, label: Any) -> ColumnKind:
@@ -77,7 +64,7 @@ def _text_kind(series: pd.Series, label: Any) -> ColumnKind:
     if readable.mean() >= 0.5 and not readable.all():
         bad = np.zeros(len(series), dtype=bool)
         bad[np.flatnonzero(~series.isna().to_numpy(dtype=bool))[~readable]] = True
-        raise _text_error(series, bad, label)
+        raise text_cells_error(label, series, bad, "among numbers")
     if numbers.any():
         raise InputDataError(
             f"column {label!r} mixes numbers and text ({int(numbers.sum())} numbers such as "

@@ -54,14 +54,6 @@ class UnitLayout:
         """True when every unit is a plain number (no heads beyond squared error)."""
         return len(self.boolean_units) == 0 and not self.groups
 
-    @property
-    def group_of_unit(self) -> np.ndarray:
-        """For each unit, the categorical group it belongs to, or -1."""
-        out = np.full(self.n_units, -1, dtype=np.int64)
-        for g, (start, stop) in enumerate(self.groups):
-            out[start:stop] = g
-        return out
-
     def expand(self, per_column: np.ndarray) -> np.ndarray:
         """Repeat a per-column array (..., n_columns) over the units (..., n_units)."""
         if self.n_columns == self.n_units:

@@ -29,9 +29,10 @@ import numpy as np
 import pandas as pd
 
 from revimpute.encode.cells import render_cell
+from revimpute.encode.checks import empty_columns_error, plain, text_cells_error, unknown_categories_error
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
-from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds, plain
+from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler, unscalable_columns
 from revimpute.exceptions import InputDataError
@@ -189,12 +190,7 @@ class TableEncoder:
             values = numeric.to_numpy(dtype=np.float64, na_value=np.nan).copy()
             bad = np.isnan(values) & ~isna
             if bad.any():
-                pos = int(np.flatnonzero(bad)[0])
-                raise InputDataError(
-                    f"column {label!r} holds text {series.iloc[pos]!r} (row {plain(series.index[pos])!r}, "
-                    f"{int(bad.sum())} such cells) but was numeric at fit; convert the column, or run "
-                    "`revimpute scan` to find disguised missing values"
-                )
+                raise text_cells_error(label, series, bad, "but was numeric at fit")
             reject_infinite(values, repr(label))
         values[self._placeholder(series)] = np.nan
         return values
@@ -277,10 +273,7 @@ class TableEncoder:
             n_encoded += 1
             self.codes_.append(code)
         if empty_labels and not self.keep_empty:
-            raise InputDataError(
-                f"column(s) {', '.join(repr(c) for c in empty_labels)} have no observed value; drop "
-                "them or pass keep_empty_features=True to keep them (numeric ones filled with 0)"
-            )
+            raise empty_columns_error([repr(c) for c in empty_labels], kept="(numeric ones filled with 0)")
         if not column_of_unit:
             raise InputDataError("no column can be imputed: every column is an identifier or empty")
         self.layout_ = UnitLayout(
@@ -350,15 +343,9 @@ class TableEncoder:
                 codes = pd.Index(code.categories, dtype=object).get_indexer(values_obj)
                 new = (codes < 0) & ~isna
                 if new.any():
-                    seen = list(dict.fromkeys(series[new].tolist()))
                     if self.handle_unknown == "error":
-                        raise InputDataError(
-                            f"column {label!r} holds {seen[0]!r}, a category not seen at fit "
-                            f"({int(new.sum())} cells); known: {code.categories[:10]}"
-                            + (" ..." if len(code.categories) > 10 else "")
-                            + "; pass handle_unknown='missing' to impute such cells instead"
-                        )
-                    unknown[label] = seen
+                        raise unknown_categories_error(label, series[new].tolist(), int(new.sum()))
+                    unknown[label] = list(dict.fromkeys(series[new].tolist()))
                     cell_missing[:, j] |= new
                 rows = np.flatnonzero(codes >= 0)
                 values[rows, code.start + codes[rows]] = 1.0

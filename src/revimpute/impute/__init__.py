@@ -1,19 +1,25 @@
 """ReverseImputer (scikit-learn API) and the baseline imputers behind one registry."""
 
-from revimpute.impute._base import BaseImputer
 from revimpute.impute._cluster import ClusterImputer
 from revimpute.impute._constant import ConstantImputer
 from revimpute.impute._gain import GAINImputer
+from revimpute.impute._mean_mode import MeanModeImputer
+from revimpute.impute._missforest import MissForestImputer
 from revimpute.impute._miwae import MIWAEImputer
-from revimpute.impute._mixed import MeanModeImputer, MissForestImputer
 from revimpute.impute._persistence import check_save_target
-from revimpute.impute._registry import available_imputers, describe_imputers, get_imputer, register
+from revimpute.impute._registry import (
+    available_imputers,
+    describe_imputers,
+    get_imputer,
+    imputer_name,
+    register,
+    renamed_imputers,
+)
 from revimpute.impute._reverse import ReverseImputer
 from revimpute.impute._sinkhorn import SinkhornImputer
 from revimpute.impute._wrapped import SklearnImputer
 
 __all__ = [
-    "BaseImputer",
     "ClusterImputer",
     "ConstantImputer",
     "GAINImputer",
@@ -27,5 +33,7 @@ __all__ = [
     "check_save_target",
     "describe_imputers",
     "get_imputer",
+    "imputer_name",
     "register",
+    "renamed_imputers",
 ]

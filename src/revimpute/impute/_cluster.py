@@ -9,10 +9,10 @@ import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from revimpute.impute._base import BaseImputer
+from revimpute.impute._numeric import _NumericImputer
 
 
-class ClusterImputer(BaseImputer):
+class ClusterImputer(_NumericImputer):
     """Fill a row's gaps with the mean of the cluster it is closest to.
 
     At fit, rows are standardised, their gaps filled with the column mean, and
@@ -27,7 +27,7 @@ class ClusterImputer(BaseImputer):
         Number of clusters (capped at the number of rows).
     linkage : {"ward", "complete", "average", "single"}, default="ward"
     missing_values, add_indicator, keep_empty_features
-        As in :class:`revimpute.ReverseImputer`.
+        As in :class:`SklearnImputer`.
 
     Attributes
     ----------
@@ -39,7 +39,7 @@ class ClusterImputer(BaseImputer):
     """
 
     _parameter_constraints: dict = {
-        **BaseImputer._parameter_constraints,
+        **_NumericImputer._parameter_constraints,
         "n_clusters": [Interval(numbers.Integral, 1, None, closed="left")],
         "linkage": [StrOptions({"ward", "complete", "average", "single"})],
     }
@@ -53,11 +53,11 @@ class ClusterImputer(BaseImputer):
         add_indicator: bool = False,
         keep_empty_features: bool = False,
     ) -> None:
+        super().__init__(
+            missing_values=missing_values, add_indicator=add_indicator, keep_empty_features=keep_empty_features
+        )
         self.n_clusters = n_clusters
         self.linkage = linkage
-        self.missing_values = missing_values
-        self.add_indicator = add_indicator
-        self.keep_empty_features = keep_empty_features
 
     def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
         values = np.where(missing, np.nan, X)

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from revimpute.encode.kinds import ColumnKind
+from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kind
 from revimpute.exceptions import InputDataError
-from revimpute.impute._mixed import _as_frame, _MixedImputer
+from revimpute.impute._mixed import _MixedImputer
 from revimpute.impute._output import as_requested
 
 #: The fill of a column of each kind when ``fill_value`` is None (scikit-learn's defaults).
@@ -48,9 +48,9 @@ class ConstantImputer(_MixedImputer):
 
     _parameter_constraints: dict = {**_MixedImputer._parameter_constraints, "fill_value": [None, object]}
 
-    def __init__(self, fill_value: Any = None, *, max_categories: int = 200) -> None:
+    def __init__(self, fill_value: Any = None, *, max_categories: int = DEFAULT_MAX_CATEGORIES) -> None:
+        super().__init__(max_categories=max_categories)
         self.fill_value = fill_value
-        self.max_categories = max_categories
 
     def fit(self, X: Any, y: Any = None) -> ConstantImputer:
         """Decide each column's fill.
@@ -60,15 +60,8 @@ class ConstantImputer(_MixedImputer):
         InputDataError
             If ``X`` is not a table, or a datetime column has no explicit ``fill_value``.
         """
-        self.handle_unknown = "missing"
         self._validate_params()
-        frame, _ = _as_frame(X)
-        self.columns_ = frame.columns.copy()
-        self.n_features_in_ = frame.shape[1]
-        if all(isinstance(c, str) for c in frame.columns):
-            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        from revimpute.encode.kinds import infer_column_kind
-
+        frame, _ = self._check_frame(X, reset=True)
         fills = {}
         for j in range(frame.shape[1]):
             label = frame.columns[j]
@@ -91,8 +84,7 @@ class ConstantImputer(_MixedImputer):
             If the columns differ from those at fit, or a column's dtype cannot hold its fill.
         """
         check_is_fitted(self, "fill_values_")
-        frame, dtype = _as_frame(X)
-        self._check_columns(frame)
+        frame, info = self._check_frame(X, reset=False)
         out = frame.copy()
         for j in range(frame.shape[1]):
             series = frame.iloc[:, j]
@@ -114,4 +106,4 @@ class ConstantImputer(_MixedImputer):
                     "give a fill_value of the column's type"
                 ) from None
             out.isetitem(j, column)
-        return out.to_numpy(dtype=dtype) if dtype is not None else as_requested(self, out)
+        return as_requested(self, info.give_back(out))

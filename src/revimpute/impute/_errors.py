@@ -1,11 +1,34 @@
-"""Errors of the estimators revimpute runs, as one-line input errors."""
+"""The errors revimpute's imputers raise, and estimators' errors as one-line input errors."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
 
+from sklearn.utils._param_validation import InvalidParameterError
+
 from revimpute.exceptions import InputDataError, RevimputeError
+
+
+class ParameterError(RevimputeError, InvalidParameterError):
+    """A parameter given a value it cannot take.
+
+    A :class:`~revimpute.exceptions.RevimputeError` (the command line shows it
+    on one line) that is also scikit-learn's ``InvalidParameterError``, which
+    scikit-learn's checks and ``except`` clauses look for.
+    """
+
+
+class InputTypeError(InputDataError, TypeError):
+    """A cell that is no number where numbers are expected (a dict, say).
+
+    Also a ``TypeError``, as NumPy's conversion error for such a cell is.
+    """
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line (whitespace runs, newlines included, become one space)."""
+    return " ".join(str(exc).split())
 
 
 @contextlib.contextmanager
@@ -16,8 +39,7 @@ def as_input_error(method: str, step: str) -> Iterator[None]:
     except RevimputeError:
         raise
     except ValueError as exc:
-        reason = " ".join(str(exc).split())
         raise InputDataError(
-            f"{method}.{step} cannot handle this table ({reason}); extreme magnitudes are a common "
+            f"{method}.{step} cannot handle this table ({one_line(exc)}); extreme magnitudes are a common "
             "cause: rescale the columns or try another method"
         ) from None

@@ -14,15 +14,9 @@ import torch
 from sklearn.utils._param_validation import Interval
 from torch import Tensor, nn
 
-from revimpute.impute._peer_utils import (
-    RANDOM_STATE_CONSTRAINT,
-    PeerImputerBase,
-    RandomState,
-    draw_seeds,
-    keep_observed,
-    make_linear,
-    torch_generator,
-)
+from revimpute.impute._base import RANDOM_STATE
+from revimpute.impute._numeric import _NumericImputer
+from revimpute.impute._peer_utils import draw_seeds, make_linear, torch_generator
 
 #: Added to the column range in the min-max normalisation, as in the reference code.
 _RANGE_EPS = 1e-6
@@ -50,7 +44,7 @@ def _gain_mlp(n_features: int, generator: torch.Generator) -> nn.Sequential:
     return nn.Sequential(layers[0], nn.ReLU(), layers[1], nn.ReLU(), layers[2], nn.Sigmoid())
 
 
-class GAINImputer(PeerImputerBase):
+class GAINImputer(_NumericImputer):
     """Generative Adversarial Imputation Nets (GAIN).
 
     Our implementation following the paper and the authors' reference code.
@@ -82,9 +76,12 @@ class GAINImputer(PeerImputerBase):
     learning_rate : float, default=1e-3
         Adam step size of both networks (TensorFlow's default, used by the
         reference code).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
         Source of every random draw (weights, batches, noise, hints). An int
-        gives bitwise reproducible results; nothing global is seeded.
+        gives bitwise reproducible results; nothing global is seeded or drawn
+        from (:func:`revimpute.impute._base.check_generator`).
+    missing_values, add_indicator, keep_empty_features
+        As in :class:`~revimpute.impute.SklearnImputer`.
 
     Attributes
     ----------
@@ -124,7 +121,7 @@ class GAINImputer(PeerImputerBase):
     Examples
     --------
     >>> import numpy as np
-    >>> from revimpute.impute._gain import GAINImputer
+    >>> from revimpute.impute import GAINImputer
     >>> X = np.array([[1.0, 2.0], [np.nan, 4.0], [3.0, 6.0], [4.0, np.nan]])
     >>> imputer = GAINImputer(n_iterations=50, random_state=0)
     >>> X_filled = imputer.fit_transform(X)
@@ -138,7 +135,8 @@ class GAINImputer(PeerImputerBase):
         "alpha": [Interval(Real, 0, None, closed="left")],
         "n_iterations": [Interval(Integral, 0, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "random_state": RANDOM_STATE_CONSTRAINT,
+        "random_state": RANDOM_STATE,
+        **_NumericImputer._parameter_constraints,
     }
 
     def __init__(
@@ -148,8 +146,15 @@ class GAINImputer(PeerImputerBase):
         alpha: float = 100.0,
         n_iterations: int = 10000,
         learning_rate: float = 1e-3,
-        random_state: RandomState = None,
+        random_state: object = None,
+        *,
+        missing_values: object = np.nan,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
     ) -> None:
+        super().__init__(
+            missing_values=missing_values, add_indicator=add_indicator, keep_empty_features=keep_empty_features
+        )
         self.batch_size = batch_size
         self.hint_rate = hint_rate
         self.alpha = alpha
@@ -160,30 +165,9 @@ class GAINImputer(PeerImputerBase):
     def _normalise(self, X: np.ndarray) -> np.ndarray:
         return (X - self.data_min_) / (self.data_range_ + _RANGE_EPS)
 
-    def fit(self, X: object, y: object = None) -> GAINImputer:
-        """Train the generator and the discriminator on ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, NaN for missing cells.
-        y : ignored
-            Present for scikit-learn compatibility.
-
-        Returns
-        -------
-        GAINImputer
-            The fitted estimator.
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a 2-D numeric array, holds an infinite value or has
-            a column without any observed value.
-        RevimputeError
-            If a parameter is out of range.
-        """
-        X = self._validated_fit_input(X)
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        """Train the generator and the discriminator on ``X`` (``missing`` marks its gaps)."""
+        X = np.where(missing, np.nan, X)
         train_seed, transform_seed = draw_seeds(self.random_state, 2)
         gen = torch_generator(train_seed)
         n_rows, n_features = X.shape
@@ -240,30 +224,10 @@ class GAINImputer(PeerImputerBase):
         self.discriminator_ = discriminator_net
         self.loss_history_ = history
         self.transform_seed_ = transform_seed
-        return self
 
-    def transform(self, X: object) -> np.ndarray:
-        """Fill the missing cells of ``X`` with the trained generator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to complete, NaN for missing cells.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples, n_features)
-            ``X`` with its missing cells filled; observed cells are bitwise
-            unchanged. For a fitted estimator the same ``X`` always gives the
-            same result.
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a 2-D numeric array, holds an infinite value or
-            has a different number of columns than at fit.
-        """
-        X = self._validated_transform_input(X)
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """The trained generator's completion of ``X`` (new noise in the gaps, from ``transform_seed_``)."""
+        X = np.where(missing, np.nan, X)
         gen = torch_generator(self.transform_seed_)
         observed = torch.from_numpy(~np.isnan(X)).float()
         data = torch.from_numpy(np.nan_to_num(self._normalise(X), nan=0.0)).float()
@@ -271,5 +235,4 @@ class GAINImputer(PeerImputerBase):
         x = observed * data + (1 - observed) * noise
         with torch.no_grad():
             g_sample: Tensor = self.generator_(torch.cat([x, observed], dim=1))
-        imputed = g_sample.double().numpy() * (self.data_range_ + _RANGE_EPS) + self.data_min_
-        return keep_observed(X, imputed)
+        return g_sample.double().numpy() * (self.data_range_ + _RANGE_EPS) + self.data_min_

@@ -17,17 +17,9 @@ from sklearn.utils._param_validation import Interval
 from torch import Tensor, nn
 from torch.distributions import Normal, StudentT
 
-from revimpute.impute._peer_utils import (
-    RANDOM_STATE_CONSTRAINT,
-    PeerImputerBase,
-    RandomState,
-    column_scale,
-    default_bias_init_,
-    draw_seeds,
-    keep_observed,
-    make_linear,
-    torch_generator,
-)
+from revimpute.impute._base import RANDOM_STATE
+from revimpute.impute._numeric import _NumericImputer
+from revimpute.impute._peer_utils import column_scale, default_bias_init_, draw_seeds, make_linear, torch_generator
 
 #: Floor added to the observation model's scale (reference code).
 _MIN_SCALE = 1e-3
@@ -47,7 +39,7 @@ def _mlp(n_in: int, n_hidden: int, n_out: int, generator: torch.Generator) -> nn
     return nn.Sequential(layers[0], nn.ReLU(), layers[1], nn.ReLU(), layers[2])
 
 
-class MIWAEImputer(PeerImputerBase):
+class MIWAEImputer(_NumericImputer):
     """Missing-data importance-weighted autoencoder (MIWAE).
 
     Our implementation following the paper and the authors' reference code.
@@ -86,9 +78,12 @@ class MIWAEImputer(PeerImputerBase):
         ``numpy.array_split`` does in the reference.
     learning_rate : float, default=1e-3
         Adam step size (reference).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
         Source of every random draw (weights, batches, latent samples). An int
-        gives bitwise reproducible results; nothing global is seeded.
+        gives bitwise reproducible results; nothing global is seeded or drawn
+        from (:func:`revimpute.impute._base.check_generator`).
+    missing_values, add_indicator, keep_empty_features
+        As in :class:`~revimpute.impute.SklearnImputer`.
 
     Attributes
     ----------
@@ -129,7 +124,7 @@ class MIWAEImputer(PeerImputerBase):
     Examples
     --------
     >>> import numpy as np
-    >>> from revimpute.impute._miwae import MIWAEImputer
+    >>> from revimpute.impute import MIWAEImputer
     >>> X = np.array([[1.0, 2.0], [np.nan, 4.0], [3.0, 6.0], [4.0, np.nan]])
     >>> imputer = MIWAEImputer(n_epochs=5, n_imputation_samples=50, random_state=0)
     >>> X_filled = imputer.fit_transform(X)
@@ -145,7 +140,8 @@ class MIWAEImputer(PeerImputerBase):
         "n_epochs": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "random_state": RANDOM_STATE_CONSTRAINT,
+        "random_state": RANDOM_STATE,
+        **_NumericImputer._parameter_constraints,
     }
 
     def __init__(
@@ -157,8 +153,15 @@ class MIWAEImputer(PeerImputerBase):
         n_epochs: int = 500,
         batch_size: int = 64,
         learning_rate: float = 1e-3,
-        random_state: RandomState = None,
+        random_state: object = None,
+        *,
+        missing_values: object = np.nan,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
     ) -> None:
+        super().__init__(
+            missing_values=missing_values, add_indicator=add_indicator, keep_empty_features=keep_empty_features
+        )
         self.latent_dim = latent_dim
         self.n_hidden = n_hidden
         self.n_importance_samples = n_importance_samples
@@ -204,32 +207,11 @@ class MIWAEImputer(PeerImputerBase):
         x = np.where(observed, (X - self.mean_) / self.scale_, 0.0)
         return torch.from_numpy(x).float(), torch.from_numpy(observed).float()
 
-    # -- estimator API ---------------------------------------------------------
+    # -- the numeric family's hooks ---------------------------------------------
 
-    def fit(self, X: object, y: object = None) -> MIWAEImputer:
-        """Train the encoder and decoder on ``X`` by maximising the MIWAE bound.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, NaN for missing cells.
-        y : ignored
-            Present for scikit-learn compatibility.
-
-        Returns
-        -------
-        MIWAEImputer
-            The fitted estimator.
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a 2-D numeric array, holds an infinite value or has
-            a column without any observed value.
-        RevimputeError
-            If a parameter is out of range.
-        """
-        X = self._validated_fit_input(X)
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        """Train the encoder and decoder on ``X`` by maximising the MIWAE bound."""
+        X = np.where(missing, np.nan, X)
         train_seed, transform_seed = draw_seeds(self.random_state, 2)
         gen = torch_generator(train_seed)
         n_rows, n_features = X.shape
@@ -261,30 +243,10 @@ class MIWAEImputer(PeerImputerBase):
         self.decoder_.eval()
         self.bound_history_ = history
         self.transform_seed_ = transform_seed
-        return self
 
-    def transform(self, X: object) -> np.ndarray:
-        """Fill the missing cells of ``X`` with importance-weighted conditional means.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to complete, NaN for missing cells.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples, n_features)
-            ``X`` with its missing cells filled; observed cells are bitwise
-            unchanged. For a fitted estimator the same ``X`` always gives the
-            same result.
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a 2-D numeric array, holds an infinite value or
-            has a different number of columns than at fit.
-        """
-        X = self._validated_transform_input(X)
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Importance-weighted conditional means of every cell of ``X`` (latent draws from ``transform_seed_``)."""
+        X = np.where(missing, np.nan, X)
         gen = torch_generator(self.transform_seed_)
         x_all, observed_all = self._standardised(X)
         n_samples = self.n_imputation_samples
@@ -296,5 +258,4 @@ class MIWAEImputer(PeerImputerBase):
                 log_w, loc = self._log_weights(x_all[start:stop], observed_all[start:stop], n_samples, gen)
                 weights = torch.softmax(log_w, dim=0)
                 parts.append(torch.einsum("sn,snp->np", weights, loc))
-        imputed = torch.cat(parts).double().numpy() * self.scale_ + self.mean_
-        return keep_observed(X, imputed)
+        return torch.cat(parts).double().numpy() * self.scale_ + self.mean_

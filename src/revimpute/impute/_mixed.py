@@ -1,10 +1,14 @@
-"""Baseline imputers for tables that mix numeric, integer, boolean, categorical
-and datetime columns: mean / most frequent, and MissForest.
+"""The mixed-table imputers' family: tables mixing numeric, integer, boolean,
+categorical and datetime columns.
 
-Both take a pandas DataFrame (or a numeric NumPy array) and give back the same
-kind of object with the same index, columns, column order and dtypes; observed
-cells come back bitwise unchanged and identifier columns (text with more
-distinct values than ``max_categories``) are left alone, gaps included.
+:class:`_MixedImputer` takes a pandas (or polars) DataFrame, or an array, and
+gives back the same kind of object with the same index, columns, column
+order and dtypes; observed cells come back bitwise unchanged and identifier
+columns (text with more distinct values than ``max_categories``) are left
+alone, gaps included. Its members: :class:`~revimpute.impute.MeanModeImputer`
+(``_mean_mode.py``), :class:`~revimpute.impute.MissForestImputer`
+(``_missforest.py``) and :class:`~revimpute.impute.ConstantImputer`
+(``_constant.py``).
 
 Internally every imputed column becomes one float column of a work matrix:
 numeric and integer columns as their values, datetimes as nanoseconds since
@@ -22,26 +26,32 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from revimpute.encode.checks import (
+    columns_differ_error,
+    empty_columns_error,
+    text_cells_error,
+    unknown_categories,
+    unknown_categories_error,
+)
+from revimpute.encode.finite import reject_infinite
 from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
-from revimpute.encode.finite import reject_infinite
 from revimpute.exceptions import InputDataError
-from revimpute.impute._errors import as_input_error
+from revimpute.impute._base import _BaseImputer
+from revimpute.impute._input import TableInfo, as_frame
 from revimpute.impute._output import as_requested
 
-_NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
-_CLASS_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
-_SHOWN_UNKNOWN = 5
+NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
+CLASS_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+#: ``handle_unknown`` of the members that encode categories (scikit-learn constraint syntax).
+HANDLE_UNKNOWN = [StrOptions({"missing", "error"})]
 
 
 @dataclass
-class _ColumnSpec:
+class ColumnSpec:
     """What fit learned about one imputed column (work units: see module doc)."""
 
     label: Any
@@ -54,11 +64,11 @@ class _ColumnSpec:
 
     @property
     def is_numeric(self) -> bool:
-        return self.kind in _NUMERIC_KINDS
+        return self.kind in NUMERIC_KINDS
 
 
 @dataclass
-class _Encoded:
+class Encoded:
     """A table as the work matrix: one float column per imputed column."""
 
     values: np.ndarray  # (n_rows, n_imputed), NaN where missing
@@ -66,42 +76,7 @@ class _Encoded:
     allowed: list[np.ndarray | None]  # per column: classes the table's dtype can hold
 
 
-# --- input -----------------------------------------------------------------------------
-
-
-def _as_frame(X: Any) -> tuple[pd.DataFrame, np.dtype | None]:
-    """``X`` as a DataFrame, and the array dtype to give back (None for a DataFrame)."""
-    if isinstance(X, pd.DataFrame):
-        frame, dtype = X, None
-    elif isinstance(X, np.ndarray):
-        if X.ndim != 2:
-            raise InputDataError(
-                f"expected a 2-D table, got an array with {X.ndim} dimension(s); "
-                "reshape it to (rows, columns) or pass a pandas DataFrame"
-            )
-        if X.dtype.kind not in "biuf":
-            raise InputDataError(
-                f"a NumPy array must be numeric (got dtype {X.dtype}); pass a pandas DataFrame "
-                "to impute text, categorical or datetime columns"
-            )
-        frame, dtype = pd.DataFrame(X), X.dtype
-    elif isinstance(X, pd.Series):
-        raise InputDataError("expected a table, got a pandas Series; use series.to_frame()")
-    else:
-        raise InputDataError(
-            f"expected a pandas DataFrame or a numeric NumPy array, got {type(X).__name__}"
-        )
-    if frame.shape[0] == 0:
-        raise InputDataError("the table has no rows; there is nothing to impute")
-    if frame.shape[1] == 0:
-        raise InputDataError("the table has no columns; there is nothing to impute")
-    duplicated = frame.columns[frame.columns.duplicated()].unique().tolist()
-    if duplicated:
-        raise InputDataError(
-            f"column name(s) {', '.join(map(repr, duplicated))} appear more than once; "
-            "give every column its own name"
-        )
-    return frame, dtype
+# --- columns -----------------------------------------------------------------------------
 
 
 def _numeric_values(series: pd.Series, kind: ColumnKind, label: Any) -> np.ndarray:
@@ -130,9 +105,13 @@ def _numeric_values(series: pd.Series, kind: ColumnKind, label: Any) -> np.ndarr
     try:
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
     except (TypeError, ValueError):
+        text = series.map(lambda v: isinstance(v, (str, bytes))).to_numpy(dtype=bool)
+        bad = text & pd.to_numeric(series.where(text, None), errors="coerce").isna().to_numpy()
+        if bad.any():
+            raise text_cells_error(label, series, bad, "but was numeric at fit") from None
         raise InputDataError(
             f"column {label!r} was numeric at fit but holds values that are not numbers now; "
-            "convert it with pd.to_numeric(errors='coerce') (text becomes missing)"
+            "give it the type it had at fit"
         ) from None
     reject_infinite(values, repr(label))
     return values
@@ -165,12 +144,12 @@ def _observed_classes(series: pd.Series, kind: ColumnKind) -> np.ndarray:
 # --- output ----------------------------------------------------------------------------
 
 
-def _decode_column(series: pd.Series, spec: _ColumnSpec, rows: np.ndarray, work: np.ndarray) -> pd.Series:
+def _decode_column(series: pd.Series, spec: ColumnSpec, rows: np.ndarray, work: np.ndarray) -> pd.Series:
     """``series`` with the cells at positions ``rows`` set from work values ``work``."""
     out = series.copy()
     if rows.size == 0:
         return out
-    if spec.kind in _CLASS_KINDS:
+    if spec.kind in CLASS_KINDS:
         values: Any = spec.classes[np.rint(work).astype(np.intp)]
         if pd.api.types.is_bool_dtype(series.dtype) or isinstance(series.dtype, pd.BooleanDtype):
             values = values.astype(bool)
@@ -193,9 +172,9 @@ def _decode_column(series: pd.Series, spec: _ColumnSpec, rows: np.ndarray, work:
     return out
 
 
-def _fill_value(spec: _ColumnSpec) -> Any:
+def fill_value(spec: ColumnSpec) -> Any:
     """A column's initial fill in its own type (datetimes as UTC timestamps)."""
-    if spec.kind in _CLASS_KINDS:
+    if spec.kind in CLASS_KINDS:
         return spec.classes[int(spec.fill)]
     if spec.kind == ColumnKind.DATETIME:
         return pd.Timestamp(int(round(spec.fill)), unit="ns", tz="UTC")
@@ -214,87 +193,96 @@ def _numeric_fill(observed: np.ndarray, strategy: str) -> float:
     return float(observed.mean())
 
 
-# --- shared estimator plumbing ---------------------------------------------------------
+# --- the family ------------------------------------------------------------------------
 
 
-class _MixedImputer(TransformerMixin, BaseEstimator):
-    """Fit-time bookkeeping shared by the mixed-table imputers (not for direct use)."""
+class _MixedImputer(_BaseImputer):
+    """Base of the imputers of mixed tables (not for direct use; see the module's docstring).
+
+    Members with ``handle_unknown`` (what transform does with a category
+    never seen at fit) declare it with the :data:`HANDLE_UNKNOWN` constraint.
+
+    Parameters
+    ----------
+    max_categories : int, default=200
+        A text column with more distinct values is an identifier, left alone.
+    """
 
     _parameter_constraints: dict = {
-        "handle_unknown": [StrOptions({"missing", "error"})],
         "max_categories": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
+    def __init__(self, *, max_categories: int = DEFAULT_MAX_CATEGORIES) -> None:
+        self.max_categories = max_categories
+
+    # --- input --------------------------------------------------------------------------
+    def _check_frame(self, X: Any, *, reset: bool) -> tuple[pd.DataFrame, TableInfo]:
+        """``X`` as a DataFrame and how to give it back; its columns recorded (fit) or checked.
+
+        Raises
+        ------
+        InputDataError
+            Bad input (:func:`revimpute.impute._input.read_table`), or at
+            transform other columns than at fit.
+        """
+        frame, info = as_frame(X)
+        self._check_features(frame, reset=reset)
+        if reset:
+            self.columns_ = frame.columns.copy()
+        elif list(frame.columns) != list(self.columns_):
+            raise columns_differ_error(list(self.columns_), list(frame.columns), estimator=type(self).__name__)
+        return frame, info
+
+    def _fit_table(self, X: Any) -> tuple[pd.DataFrame, TableInfo]:
+        """Check the parameters and ``X``; learn its columns (:meth:`_learn_columns`)."""
+        self._validate_params()
+        frame, info = self._check_frame(X, reset=True)
+        self._learn_columns(frame)
+        return frame, info
+
     def _learn_columns(self, frame: pd.DataFrame) -> None:
         """Kinds, classes, ranges and initial fills of every column of ``frame``."""
-        self.columns_ = frame.columns.copy()
-        self.n_features_in_ = frame.shape[1]
-        if all(isinstance(c, str) for c in frame.columns):
-            self.feature_names_in_ = np.asarray(frame.columns, dtype=object)
-        elif hasattr(self, "feature_names_in_"):
-            del self.feature_names_in_
         self.kinds_ = infer_column_kinds(frame, max_categories=self.max_categories)
-        specs: list[_ColumnSpec] = []
+        specs: list[ColumnSpec] = []
         positions: list[int] = []
+        empty: list[str] = []
         for j, kind in enumerate(self.kinds_):
             series, label = frame.iloc[:, j], frame.columns[j]
             if kind == ColumnKind.IDENTIFIER:
                 continue
             if series.isna().all():
-                raise InputDataError(
-                    f"column {label!r} has no observed value; drop it or fill it before imputing"
-                )
-            if kind in _CLASS_KINDS:
+                empty.append(repr(label))
+                continue
+            if kind in CLASS_KINDS:
                 classes = _observed_classes(series, kind)
                 codes, _ = _class_codes(series, classes)
                 counts = np.bincount(codes[codes >= 0], minlength=len(classes))
-                specs.append(_ColumnSpec(label, kind, classes, counts, np.nan, np.nan,
-                                         float(np.argmax(counts))))
+                specs.append(ColumnSpec(label, kind, classes, counts, np.nan, np.nan,
+                                        float(np.argmax(counts))))
             else:
                 values = _numeric_values(series, kind, label)
                 observed = values[~np.isnan(values)]
                 fill = _numeric_fill(observed, self._numeric_strategy())
-                specs.append(_ColumnSpec(label, kind, None, None, float(observed.min()),
-                                         float(observed.max()), float(fill)))
+                specs.append(ColumnSpec(label, kind, None, None, float(observed.min()),
+                                        float(observed.max()), float(fill)))
             positions.append(j)
+        if empty:
+            raise empty_columns_error(empty)
         self.specs_ = specs
         self.imputed_columns_ = np.asarray(positions, dtype=np.intp)
 
     def _numeric_strategy(self) -> str:
+        """The initial fill of numeric, integer and datetime columns."""
         return "mean"
 
-    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names of the output columns: the input columns, as text."""
-        check_is_fitted(self, "n_features_in_")
-        from sklearn.utils.validation import _check_feature_names_in
-
-        return _check_feature_names_in(self, input_features)
-
-    def _check_columns(self, frame: pd.DataFrame) -> None:
-        if list(frame.columns) == list(self.columns_):
-            return
-        missing = [c for c in self.columns_ if c not in frame.columns]
-        extra = [c for c in frame.columns if c not in self.columns_]
-        detail = []
-        if missing:
-            detail.append(f"missing {', '.join(map(repr, missing))}")
-        if extra:
-            detail.append(f"not seen at fit {', '.join(map(repr, extra))}")
-        if not detail:
-            detail.append("same columns in a different order")
-        raise InputDataError(
-            f"the table's columns differ from those at fit ({'; '.join(detail)}); "
-            "give transform the columns fit saw, in the same order"
-        )
-
-    def _encode(self, frame: pd.DataFrame, *, at_fit: bool) -> _Encoded:
+    def _encode(self, frame: pd.DataFrame, *, at_fit: bool) -> Encoded:
         """The work matrix of ``frame``; unknown categories handled per ``handle_unknown``."""
         n = frame.shape[0]
         values = np.empty((n, len(self.specs_)), dtype=np.float64)
         allowed: list[np.ndarray | None] = []
         for k, (j, spec) in enumerate(zip(self.imputed_columns_, self.specs_)):
             series = frame.iloc[:, j]
-            if spec.kind not in _CLASS_KINDS:
+            if spec.kind not in CLASS_KINDS:
                 values[:, k] = _numeric_values(series, spec.kind, spec.label)
                 allowed.append(None)
                 continue
@@ -312,26 +300,21 @@ class _MixedImputer(TransformerMixin, BaseEstimator):
                 allowed.append(can_hold)
             else:
                 allowed.append(None)
-        return _Encoded(values, np.isnan(values), allowed)
+        return Encoded(values, np.isnan(values), allowed)
 
     def _report_unknown(self, label: Any, unknown: pd.Series) -> None:
-        distinct = list(dict.fromkeys(unknown.astype(object).tolist()))
-        shown = ", ".join(repr(v) for v in distinct[:_SHOWN_UNKNOWN])
-        more = f" and {len(distinct) - _SHOWN_UNKNOWN} more" if len(distinct) > _SHOWN_UNKNOWN else ""
+        """Warn about categories never seen at fit, or refuse them (``handle_unknown="error"``)."""
+        values = unknown.astype(object).tolist()
         if self.handle_unknown == "error":
-            raise InputDataError(
-                f"column {label!r} holds categories never seen at fit: {shown}{more} "
-                f"({len(unknown)} cells); refit on data that has them, or pass "
-                "handle_unknown='missing' to impute these cells"
-            )
+            raise unknown_categories_error(label, values, len(values))
         warnings.warn(
-            f"column {label!r} holds categories never seen at fit: {shown}{more} "
-            f"({len(unknown)} cells); they are treated as missing and imputed",
+            f"{unknown_categories(label, values, len(values))}; they are treated as missing and imputed",
             UserWarning,
             stacklevel=4,
         )
 
     def _warn_identifiers(self, frame: pd.DataFrame) -> None:
+        """Say which identifier columns keep their gaps."""
         for j, kind in enumerate(self.kinds_):
             gaps = int(frame.iloc[:, j].isna().sum())
             if kind == ColumnKind.IDENTIFIER and gaps:
@@ -343,103 +326,40 @@ class _MixedImputer(TransformerMixin, BaseEstimator):
                     stacklevel=3,
                 )
 
-    def _initial_fill(self, encoded: _Encoded) -> np.ndarray:
+    def _initial_fill(self, encoded: Encoded) -> np.ndarray:
+        """The work matrix with every gap at its column's fill (the most frequent class a dtype can hold)."""
         filled = encoded.values.copy()
         for k, spec in enumerate(self.specs_):
             rows = encoded.missing[:, k]
             if not rows.any():
                 continue
-            if spec.kind in _CLASS_KINDS and encoded.allowed[k] is not None:
+            if spec.kind in CLASS_KINDS and encoded.allowed[k] is not None:
                 counts = np.where(encoded.allowed[k], spec.counts, -1)
                 filled[rows, k] = float(np.argmax(counts))
             else:
                 filled[rows, k] = spec.fill
         return filled
 
-    def _decode(self, frame: pd.DataFrame, encoded: _Encoded, filled: np.ndarray, dtype: np.dtype | None) -> Any:
+    def _decode(self, frame: pd.DataFrame, encoded: Encoded, filled: np.ndarray) -> pd.DataFrame:
+        """``frame`` with its imputed cells set from the work matrix ``filled``."""
         out = frame.copy()
         for k, (j, spec) in enumerate(zip(self.imputed_columns_, self.specs_)):
             rows = np.flatnonzero(encoded.missing[:, k])
             if rows.size:
                 out.isetitem(int(j), _decode_column(frame.iloc[:, j], spec, rows, filled[rows, k]))
-        if dtype is not None:
-            return out.to_numpy(dtype=dtype)
         return out
 
-    def _prepare(self, X: Any) -> tuple[pd.DataFrame, np.dtype | None]:
-        check_is_fitted(self)
-        frame, dtype = _as_frame(X)
-        self._check_columns(frame)
-        self._warn_identifiers(frame)
-        return frame, dtype
+    # --- fit --------------------------------------------------------------------------------
+    def _learn(self, frame: pd.DataFrame) -> Any:  # pragma: no cover
+        """Learn from the checked training table ``frame``, its columns known (subclasses)."""
+        raise NotImplementedError
 
-
-# --- mean / most frequent ----------------------------------------------------------------
-
-
-class MeanModeImputer(_MixedImputer):
-    """Fill numeric columns with their mean (or median), the others with their most frequent value.
-
-    Numeric, integer and datetime columns take the mean (or median) of their
-    observed values at fit; integers are rounded and clipped to the observed
-    range. Categorical and boolean columns take their most frequent observed
-    value; ties go to the first class in the column's category order
-    (categorical dtype) or in sorted order (other text, and ``False`` before
-    ``True``). Identifier columns are left alone.
-
-    Parameters
-    ----------
-    numeric_strategy : {"mean", "median", "most_frequent"}, default="mean"
-        The fill of numeric, integer and datetime columns (``"most_frequent"``:
-        the most frequent observed value, the smallest on ties, as
-        scikit-learn's ``SimpleImputer`` chooses).
-    handle_unknown : {"missing", "error"}, default="missing"
-        What transform does with a category never seen at fit: treat the cell
-        as missing and impute it (with a ``UserWarning`` naming the column and
-        values), or raise :class:`~revimpute.exceptions.InputDataError`.
-    max_categories : int, default=200
-        A text column with more distinct values is an identifier, left alone.
-
-    Attributes
-    ----------
-    kinds_ : list of ColumnKind
-        The kind of every column, as :func:`revimpute.encode.kinds.infer_column_kinds` says.
-    fill_values_ : dict
-        Column name -> the value its gaps get (datetimes as UTC timestamps;
-        a categorical transform column whose dtype lacks the value gets the
-        most frequent value it can hold).
-    columns_ : pandas.Index
-        The columns seen at fit.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Only when every column name is a string.
-    """
-
-    _parameter_constraints: dict = {
-        **_MixedImputer._parameter_constraints,
-        "numeric_strategy": [StrOptions({"mean", "median", "most_frequent"})],
-    }
-
-    def __init__(
-        self,
-        numeric_strategy: str = "mean",
-        *,
-        handle_unknown: str = "missing",
-        max_categories: int = DEFAULT_MAX_CATEGORIES,
-    ) -> None:
-        self.numeric_strategy = numeric_strategy
-        self.handle_unknown = handle_unknown
-        self.max_categories = max_categories
-
-    def _numeric_strategy(self) -> str:
-        return self.numeric_strategy
-
-    def fit(self, X: Any, y: Any = None) -> MeanModeImputer:
-        """Learn each column's fill value.
+    def fit(self, X: Any, y: Any = None) -> _MixedImputer:
+        """Learn from ``X`` what :meth:`transform` needs.
 
         Parameters
         ----------
-        X : pandas.DataFrame or numeric ndarray of shape (n_rows, n_columns)
+        X : DataFrame or array-like of shape (n_rows, n_columns)
         y : ignored
 
         Returns
@@ -449,21 +369,24 @@ class MeanModeImputer(_MixedImputer):
         Raises
         ------
         InputDataError
-            If ``X`` is not a DataFrame or numeric array, has no rows, has a
-            column with no observed value, or infinite numbers.
+            If ``X`` is not a table, has no rows, has a column with no
+            observed value, or infinite numbers.
         """
-        self._validate_params()
-        frame, _ = _as_frame(X)
-        self._learn_columns(frame)
-        self.fill_values_ = {spec.label: _fill_value(spec) for spec in self.specs_}
+        frame, _ = self._fit_table(X)
+        self._learn(frame)
         return self
+
+    # --- transform ----------------------------------------------------------------------
+    def _impute_encoded(self, encoded: Encoded) -> np.ndarray:  # pragma: no cover
+        """The work matrix with every cell of ``encoded.missing`` filled (subclasses)."""
+        raise NotImplementedError
 
     def transform(self, X: Any) -> Any:
         """Fill every gap of ``X`` (identifier columns excepted).
 
         Parameters
         ----------
-        X : pandas.DataFrame or numeric ndarray with the columns seen at fit
+        X : DataFrame or array-like with the columns seen at fit
 
         Returns
         -------
@@ -476,328 +399,18 @@ class MeanModeImputer(_MixedImputer):
             If the columns differ from fit, a numeric column holds text or inf,
             or (``handle_unknown="error"``) a category was never seen at fit.
         """
-        frame, dtype = self._prepare(X)
-        encoded = self._encode(frame, at_fit=False)
-        return as_requested(self, self._decode(frame, encoded, self._initial_fill(encoded), dtype))
-
-
-# --- MissForest --------------------------------------------------------------------------
-
-
-class MissForestImputer(_MixedImputer):
-    """MissForest (Stekhoven & Bühlmann 2012) for tables of mixed column types.
-
-    Gaps are first filled with the mean (numeric, integer, datetime columns)
-    or the most frequent value (categorical, boolean). Then, column by column
-    in order of increasing number of gaps, a random forest is fitted on the
-    rows where the column is observed, using every other imputed column as
-    predictor (categorical columns one-hot encoded, booleans as 0/1), and it
-    predicts the column's gaps: ``RandomForestRegressor`` for numeric, integer
-    and datetime columns, ``RandomForestClassifier`` for categorical and
-    boolean ones. One pass over the columns is one iteration.
-
-    Iterations stop as in the paper: after each one, the change of the
-    numeric part, ``sum((new - old)**2) / sum(new**2)``, and the share of
-    imputed categorical cells whose value changed are measured; when both have
-    grown for the first time (only the kinds that have gaps count), the
-    previous iterate is returned. Otherwise it stops after ``max_iter``
-    iterations. One deviation: the numeric change is measured on columns
-    min-max scaled by their observed range at fit, so that one column in
-    large units (a datetime in nanoseconds) does not decide alone.
-
-    Parameters
-    ----------
-    n_estimators : int, default=100
-        Trees per forest.
-    max_iter : int, default=10
-        Most iterations (passes over the columns).
-    max_features : {"sqrt", "log2"}, int, float or None, default="sqrt"
-        Predictors tried at each split, as in scikit-learn's forests; the
-        paper's default is the square root of the number of predictors.
-    handle_unknown : {"missing", "error"}, default="missing"
-        What transform does with a category never seen at fit: treat the cell
-        as missing and impute it (with a ``UserWarning`` naming the column and
-        values), or raise :class:`~revimpute.exceptions.InputDataError`.
-    max_categories : int, default=200
-        A text column with more distinct values is an identifier, left alone.
-    n_jobs : int, default=1
-        Passed to the forests.
-    random_state : int or None, default=None
-        Seeds every forest (through a local ``numpy.random.default_rng``);
-        the same value gives the same imputation.
-
-    Attributes
-    ----------
-    kinds_ : list of ColumnKind
-        The kind of every column.
-    order_ : ndarray of int
-        Positions (among the imputed columns) in the order they are visited.
-    forests_ : dict
-        Column name -> the forest fitted for it in the iteration whose result
-        fit returned; columns complete at fit get a forest fitted on the final
-        iterate, so that transform can fill them too.
-    n_iter_ : int
-        Iterations run at fit (the last one is discarded when the stopping
-        rule fired).
-    convergence_ : list of (float, float)
-        Per iteration at fit: numeric change and share of changed categorical
-        cells (NaN for a kind without gaps).
-    columns_ : pandas.Index
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-        Only when every column name is a string.
-
-    Notes
-    -----
-    ``fit_transform(X)`` returns the iterate MissForest reached on ``X``
-    itself. ``transform(Y)`` on another table (or on ``X`` again) runs the
-    same iterations on ``Y`` with the forests of ``forests_`` held fixed:
-    gaps start from the fit's mean / most frequent values, then each column's
-    forest predicts its gaps from the current values of the other columns,
-    pass after pass, with the same stopping rule and ``max_iter``. Nothing is
-    refitted at transform.
-
-    References
-    ----------
-    D. J. Stekhoven and P. Bühlmann (2012). MissForest — non-parametric
-    missing value imputation for mixed-type data. Bioinformatics 28(1), 112–118.
-    """
-
-    _parameter_constraints: dict = {
-        **_MixedImputer._parameter_constraints,
-        "n_estimators": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_features": [
-            StrOptions({"sqrt", "log2"}),
-            Interval(numbers.Integral, 1, None, closed="left"),
-            Interval(numbers.Real, 0.0, 1.0, closed="right"),
-            None,
-        ],
-        "n_jobs": [numbers.Integral, None],
-        "random_state": [Interval(numbers.Integral, 0, None, closed="left"), None],
-    }
-
-    def __init__(
-        self,
-        n_estimators: int = 100,
-        *,
-        max_iter: int = 10,
-        max_features: Any = "sqrt",
-        handle_unknown: str = "missing",
-        max_categories: int = DEFAULT_MAX_CATEGORIES,
-        n_jobs: int = 1,
-        random_state: int | None = None,
-    ) -> None:
-        self.n_estimators = n_estimators
-        self.max_iter = max_iter
-        self.max_features = max_features
-        self.handle_unknown = handle_unknown
-        self.max_categories = max_categories
-        self.n_jobs = n_jobs
-        self.random_state = random_state
-
-    # --- scikit-learn API ---------------------------------------------------------------
-    def fit(self, X: Any, y: Any = None) -> MissForestImputer:
-        """Run MissForest on ``X`` and keep the forests for :meth:`transform`.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame or numeric ndarray of shape (n_rows, n_columns)
-        y : ignored
-
-        Returns
-        -------
-        self
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a DataFrame or numeric array, has no rows, has a
-            column with no observed value, or infinite numbers.
-        """
-        self._fit(X)
-        return self
-
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """Run MissForest on ``X`` and return the imputed ``X``.
-
-        Parameters
-        ----------
-        X : pandas.DataFrame or numeric ndarray of shape (n_rows, n_columns)
-        y : ignored
-
-        Returns
-        -------
-        DataFrame or ndarray
-            Same kind, index, columns and dtypes as ``X``; observed cells unchanged.
-
-        Raises
-        ------
-        InputDataError
-            As :meth:`fit`.
-        """
-        frame, dtype, encoded, filled = self._fit(X)
+        check_is_fitted(self)
+        frame, info = self._check_frame(X, reset=False)
         self._warn_identifiers(frame)
-        return as_requested(self, self._decode(frame, encoded, filled, dtype))
-
-    def transform(self, X: Any) -> Any:
-        """Fill every gap of ``X`` with the forests learned at fit (see Notes).
-
-        Parameters
-        ----------
-        X : pandas.DataFrame or numeric ndarray with the columns seen at fit
-
-        Returns
-        -------
-        DataFrame or ndarray
-            Same kind, index, columns and dtypes as ``X``; observed cells unchanged.
-
-        Raises
-        ------
-        InputDataError
-            If the columns differ from fit, a numeric column holds text or inf,
-            or (``handle_unknown="error"``) a category was never seen at fit.
-        """
-        frame, dtype = self._prepare(X)
         encoded = self._encode(frame, at_fit=False)
-        forests = [self.forests_[spec.label] for spec in self.specs_]
-        filled, _, _, _ = self._iterate(self._initial_fill(encoded), encoded, forests, rng=None)
-        return as_requested(self, self._decode(frame, encoded, filled, dtype))
+        return self._output(frame, encoded, self._impute_encoded(encoded), info)
 
-    # --- the algorithm --------------------------------------------------------------------
-    def _fit(self, X: Any) -> tuple[pd.DataFrame, np.dtype | None, _Encoded, np.ndarray]:
-        self._validate_params()
-        frame, dtype = _as_frame(X)
-        self._learn_columns(frame)
-        encoded = self._encode(frame, at_fit=True)
-        self.encoders_ = self._make_encoders()
-        gaps = encoded.missing.sum(axis=0)
-        self.order_ = np.argsort(gaps, kind="stable")
-        rng = np.random.default_rng(self.random_state)
-        filled, forests, n_iter, history = self._iterate(
-            self._initial_fill(encoded), encoded, [None] * len(self.specs_), rng=rng
-        )
-        for k in self.order_:  # columns complete at fit: a forest for transform
-            if forests[k] is None:
-                predictors = self._predictors(filled, k)
-                forests[k] = self._fit_forest(k, rng, predictors, self._target(filled, k))
-        self.forests_ = {spec.label: forest for spec, forest in zip(self.specs_, forests)}
-        self.n_iter_ = n_iter
-        self.convergence_ = history
-        return frame, dtype, encoded, filled
+    def _output(self, frame: pd.DataFrame, encoded: Encoded, filled: np.ndarray, info: TableInfo) -> Any:
+        """The decoded table, as the kind of table that came in (and as ``set_output`` asks)."""
+        return as_requested(self, info.give_back(self._decode(frame, encoded, filled)))
 
-    def _make_encoders(self) -> list[OneHotEncoder | None]:
-        encoders: list[OneHotEncoder | None] = []
-        for spec in self.specs_:
-            if spec.kind == ColumnKind.CATEGORICAL:
-                codes = np.arange(len(spec.classes))
-                encoder = OneHotEncoder(categories=[codes], sparse_output=False, dtype=np.float64)
-                encoders.append(encoder.fit(codes.reshape(-1, 1)))
-            else:
-                encoders.append(None)
-        return encoders
-
-    def _block(self, filled: np.ndarray, k: int) -> np.ndarray:
-        """Column ``k`` of the work matrix as predictors: one-hot for categoricals."""
-        encoder = self.encoders_[k]
-        if encoder is None:
-            return filled[:, k : k + 1]
-        return encoder.transform(np.rint(filled[:, k : k + 1]).astype(np.int64))
-
-    def _predictors(self, filled: np.ndarray, k: int, blocks: list[np.ndarray] | None = None) -> np.ndarray:
-        if blocks is None:
-            blocks = [self._block(filled, i) for i in range(filled.shape[1])]
-        others = [b for i, b in enumerate(blocks) if i != k]
-        if not others:
-            return np.zeros((filled.shape[0], 1))
-        return np.hstack(others)
-
-    def _target(self, filled: np.ndarray, k: int) -> np.ndarray:
-        if self.specs_[k].kind in _CLASS_KINDS:
-            return np.rint(filled[:, k]).astype(np.int64)
-        return filled[:, k]
-
-    def _new_forest(self, k: int, rng: np.random.Generator) -> Any:
-        seed = int(rng.integers(np.iinfo(np.int32).max))
-        params = dict(n_estimators=self.n_estimators, max_features=self.max_features,
-                      n_jobs=self.n_jobs, random_state=seed)
-        if self.specs_[k].kind in _CLASS_KINDS:
-            return RandomForestClassifier(**params)
-        return RandomForestRegressor(**params)
-
-    def _fit_forest(self, k: int, rng: np.random.Generator, predictors: np.ndarray, target: np.ndarray) -> Any:
-        forest = self._new_forest(k, rng)
-        with warnings.catch_warnings():
-            # the column is categorical by its kind; many classes per row is no sign of a regression
-            warnings.filterwarnings("ignore", message="The number of unique classes is greater than 50%")
-            with as_input_error(type(forest).__name__, "fit"):
-                return forest.fit(predictors, target)
-
-    def _predict(self, forest: Any, predictors: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
-        if self.specs_[k].kind not in _CLASS_KINDS:
-            with as_input_error(type(forest).__name__, "predict"):
-                return forest.predict(predictors)
-        scores = np.zeros((predictors.shape[0], len(self.specs_[k].classes)))
-        with as_input_error(type(forest).__name__, "predict"):
-            scores[:, forest.classes_] = forest.predict_proba(predictors)
-        if allowed is not None:
-            scores[:, ~allowed] = -1.0
-        return np.argmax(scores, axis=1).astype(np.float64)
-
-    def _iterate(
-        self,
-        filled: np.ndarray,
-        encoded: _Encoded,
-        forests: list[Any],
-        rng: np.random.Generator | None,
-    ) -> tuple[np.ndarray, list[Any], int, list[tuple[float, float]]]:
-        """MissForest iterations from the initial fill ``filled``.
-
-        With ``rng`` (fit) a new forest is fitted per column and iteration;
-        without (transform) the given ``forests`` predict. Returns the chosen
-        iterate, the forests that produced it, the iterations run and the
-        convergence history.
-        """
-        missing = encoded.missing
-        visit = [int(k) for k in self.order_ if missing[:, k].any()]
-        if not visit:
-            return filled, forests, 0, []
-        numeric = np.array([spec.is_numeric for spec in self.specs_])
-        kinds_with_gaps = [bool(missing[:, numeric].any()), bool(missing[:, ~numeric].any())]
-        low = np.array([spec.low if spec.is_numeric else 0.0 for spec in self.specs_])
-        span = np.array([spec.high - spec.low if spec.is_numeric else 1.0 for spec in self.specs_])
-        span = np.where(span > 0, span, 1.0)
-        n_class_gaps = max(int(missing[:, ~numeric].sum()), 1)
-
-        previous, previous_forests = filled, list(forests)
-        old = (np.inf, np.inf)
-        history: list[tuple[float, float]] = []
-        for iteration in range(self.max_iter):
-            current = previous.copy()
-            used = list(previous_forests)
-            blocks = [self._block(current, i) for i in range(current.shape[1])]
-            for k in visit:
-                rows = missing[:, k]
-                predictors = self._predictors(current, k, blocks)
-                if rng is not None:
-                    used[k] = self._fit_forest(k, rng, predictors[~rows], self._target(current, k)[~rows])
-                current[rows, k] = self._predict(used[k], predictors[rows], k, encoded.allowed[k])
-                blocks[k] = self._block(current, k)
-            new_scaled = (current[:, numeric] - low[numeric]) / span[numeric]
-            old_scaled = (previous[:, numeric] - low[numeric]) / span[numeric]
-            change_numeric = (
-                float(np.sum((new_scaled - old_scaled) ** 2) / max(np.sum(new_scaled**2), 1e-300))
-                if kinds_with_gaps[0] else np.nan
-            )
-            change_classes = (
-                float(np.sum(current[:, ~numeric] != previous[:, ~numeric]) / n_class_gaps)
-                if kinds_with_gaps[1] else np.nan
-            )
-            new = (change_numeric, change_classes)
-            history.append(new)
-            grew = [new[t] >= old[t] for t in (0, 1) if kinds_with_gaps[t]]
-            if iteration > 0 and all(grew):
-                return previous, previous_forests, iteration + 1, history
-            old = new
-            previous, previous_forests = current, used
-        return previous, previous_forests, self.max_iter, history
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        return tags

@@ -100,9 +100,8 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     tmp.chmod(0o755)
     try:
-        models = getattr(imputer, "models_", [imputer.model_])
         tensors = {}
-        for index, network in enumerate(models):
+        for index, network in enumerate(imputer.models_):
             prefix = "model." if index == 0 else f"models.{index}."
             tensors.update(
                 {f"{prefix}{k}": v.detach().cpu().contiguous() for k, v in network.state_dict().items()}
@@ -125,24 +124,17 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             "library_version": __version__,
             "class": type(imputer).__name__,
             "params": _json_params(imputer.get_params()),
-            "architecture": imputer.model_.config(),
+            "architecture": imputer.models_[0].config(),
             "scaling": imputer.scaler_.method,
-            "radius": imputer.radius_,
-            "radii": [float(r) for r in getattr(imputer, "radii_", [imputer.radius_])],
+            "radii": [float(r) for r in imputer.radii_],
             "seed": imputer.seed_,
             "n_features_in": int(imputer.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
             "encoder": None if getattr(imputer, "encoder_", None) is None else imputer.encoder_.to_json(),
-            "history": {
-                "train_loss": imputer.history_.train_loss,
-                "validation_loss": imputer.history_.validation_loss,
-                "best_epoch": imputer.history_.best_epoch,
-                "stopped_early": imputer.history_.stopped_early,
-            },
             "histories": [
                 {"train_loss": h.train_loss, "validation_loss": h.validation_loss,
                  "best_epoch": h.best_epoch, "stopped_early": h.stopped_early}
-                for h in getattr(imputer, "histories_", [imputer.history_])
+                for h in imputer.histories_
             ],
             "weights_sha256": _sha256(tmp / WEIGHTS),
         }
@@ -375,12 +367,12 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     try:
         imputer.histories_ = [
             TrainingHistory(
-                [float(v) for v in hist.get("train_loss", [])], [float(v) for v in hist.get("validation_loss", [])],
-                int(hist.get("best_epoch", 0)), bool(hist.get("stopped_early", False)),
+                [float(v) for v in hist["train_loss"]], [float(v) for v in hist["validation_loss"]],
+                int(hist["best_epoch"]), bool(hist["stopped_early"]),
             )
             for hist in meta["histories"]
         ]
-    except (AttributeError, TypeError, ValueError) as exc:
+    except (KeyError, AttributeError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{folder}: corrupt training history in {META} ({exc})") from None
     imputer.history_ = imputer.histories_[0]
     if imputer.add_indicator:

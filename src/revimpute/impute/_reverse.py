@@ -21,7 +21,7 @@ from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.encode.numeric import unscalable_columns
 from revimpute.exceptions import InputDataError, ModelFileError, RevimputeError
-from revimpute.impute._base import BaseImputer
+from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
@@ -96,7 +96,7 @@ def _train_stacked(
     return [(model.to("cpu"), radius, history) for (model, history), radius in zip(pairs, radii)]
 
 
-class ReverseImputer(BaseImputer):
+class ReverseImputer(_NumericImputer):
     """Impute missing values by reverse training an autoencoder.
 
     Works on numeric arrays and on pandas or polars DataFrames whose columns
@@ -278,7 +278,7 @@ class ReverseImputer(BaseImputer):
     """
 
     _parameter_constraints: dict = {
-        **BaseImputer._parameter_constraints,
+        **_NumericImputer._parameter_constraints,
         "hidden_sizes": [tuple, list],
         "latent_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],

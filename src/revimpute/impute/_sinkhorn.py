@@ -20,15 +20,9 @@ from sklearn.utils._param_validation import Interval
 from torch import Tensor
 
 from revimpute.exceptions import InputDataError
-from revimpute.impute._peer_utils import (
-    RANDOM_STATE_CONSTRAINT,
-    PeerImputerBase,
-    RandomState,
-    column_scale,
-    draw_seeds,
-    keep_observed,
-    torch_generator,
-)
+from revimpute.impute._base import RANDOM_STATE
+from revimpute.impute._numeric import _NumericImputer
+from revimpute.impute._peer_utils import column_scale, draw_seeds, torch_generator
 
 #: Rows used at most to estimate the distance quantile that sets epsilon (reference).
 _EPS_MAX_POINTS = 2000
@@ -129,7 +123,7 @@ def pick_epsilon(
     return float(dists.kthvalue(k).values) * multiplier
 
 
-class SinkhornImputer(PeerImputerBase):
+class SinkhornImputer(_NumericImputer):
     """Missing-value imputation by minimising Sinkhorn divergences between batches.
 
     Our implementation following the paper's Algorithm 1 and the reference
@@ -174,10 +168,12 @@ class SinkhornImputer(PeerImputerBase):
         standardised units (reference).
     scaling : float, default=0.9
         Epsilon-scaling ratio of the Sinkhorn iterations (reference).
-    random_state : None, int or numpy.random.Generator, default=None
+    random_state : None, int, numpy.random.RandomState or numpy.random.Generator, default=None
         Source of every random draw (initial noise, batches, the rows used to
         pick ``eps``). An int gives bitwise reproducible results; nothing
-        global is seeded.
+        global is seeded or drawn from (:func:`revimpute.impute._base.check_generator`).
+    missing_values, add_indicator, keep_empty_features
+        As in :class:`~revimpute.impute.SklearnImputer`.
 
     Attributes
     ----------
@@ -217,7 +213,7 @@ class SinkhornImputer(PeerImputerBase):
     Examples
     --------
     >>> import numpy as np
-    >>> from revimpute.impute._sinkhorn import SinkhornImputer
+    >>> from revimpute.impute import SinkhornImputer
     >>> X = np.array([[1.0, 2.0], [np.nan, 4.0], [3.0, 6.0], [4.0, np.nan]])
     >>> X_filled = SinkhornImputer(n_iterations=20, random_state=0).fit_transform(X)
     >>> bool(np.isnan(X_filled).any())
@@ -234,7 +230,8 @@ class SinkhornImputer(PeerImputerBase):
         "n_pairs": [Interval(Integral, 1, None, closed="left")],
         "noise": [Interval(Real, 0, None, closed="left")],
         "scaling": [Interval(Real, 0, 1, closed="neither")],
-        "random_state": RANDOM_STATE_CONSTRAINT,
+        "random_state": RANDOM_STATE,
+        **_NumericImputer._parameter_constraints,
     }
 
     def __init__(
@@ -248,8 +245,15 @@ class SinkhornImputer(PeerImputerBase):
         n_pairs: int = 1,
         noise: float = 0.1,
         scaling: float = 0.9,
-        random_state: RandomState = None,
+        random_state: object = None,
+        *,
+        missing_values: object = np.nan,
+        add_indicator: bool = False,
+        keep_empty_features: bool = False,
     ) -> None:
+        super().__init__(
+            missing_values=missing_values, add_indicator=add_indicator, keep_empty_features=keep_empty_features
+        )
         self.eps = eps
         self.quantile = quantile
         self.quantile_multiplier = quantile_multiplier
@@ -308,36 +312,17 @@ class SinkhornImputer(PeerImputerBase):
                 history.append(loss.item())
         return values.detach()
 
-    # -- estimator API ---------------------------------------------------------
+    # -- the numeric family's hooks ---------------------------------------------
 
-    def fit(self, X: object, y: object = None) -> SinkhornImputer:
-        """Complete the training data by batch optimal transport and keep it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, NaN for missing cells; at least 2 rows.
-        y : ignored
-            Present for scikit-learn compatibility.
-
-        Returns
-        -------
-        SinkhornImputer
-            The fitted estimator.
+    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
+        """Complete ``X`` by batch optimal transport and keep it (``training_data_``).
 
         Raises
         ------
         InputDataError
-            If ``X`` is not a 2-D numeric array, has fewer than 2 rows, holds
-            an infinite value or has a column without any observed value.
-        RevimputeError
-            If a parameter is out of range.
+            If ``X`` has fewer than 2 rows.
         """
-        self._fit_array(self._validated_fit_input(X))
-        return self
-
-    def _fit_array(self, X: np.ndarray) -> None:
-        """Fit on an already checked array (shared by :meth:`fit` and :meth:`fit_transform`)."""
+        X = np.where(missing, np.nan, X)
         if X.shape[0] < 2:
             raise InputDataError(
                 f"{type(self).__name__}.fit: needs at least 2 rows to compare batches, "
@@ -352,82 +337,61 @@ class SinkhornImputer(PeerImputerBase):
             else pick_epsilon(standard, self.quantile, self.quantile_multiplier, torch_generator(eps_seed))
         )
         gen = torch_generator(train_seed)
-        missing = torch.from_numpy(np.isnan(standard))
+        missing_cells = torch.from_numpy(np.isnan(standard))
         data = torch.from_numpy(np.nan_to_num(standard, nan=0.0))
         history: list[float] = []
-        if missing.any():
+        if missing_cells.any():
             column_means = torch.from_numpy(np.nanmean(standard, axis=0))
-            noise = self.noise * torch.randn(missing.shape, generator=gen, dtype=torch.float64)
-            start = (noise + column_means)[missing]
-            values = self._optimise(data, missing, start, gen, history)
-            data = data.masked_scatter(missing, values)
+            noise = self.noise * torch.randn(missing_cells.shape, generator=gen, dtype=torch.float64)
+            start = (noise + column_means)[missing_cells]
+            values = self._optimise(data, missing_cells, start, gen, history)
+            data = data.masked_scatter(missing_cells, values)
         self.training_data_ = data.numpy()
         self.loss_history_ = history
         self.transform_seed_ = transform_seed
 
-    def fit_transform(self, X: object, y: object = None) -> np.ndarray:
-        """Complete ``X`` by batch optimal transport (the reference algorithm).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to complete, NaN for missing cells; at least 2 rows.
-        y : ignored
-            Present for scikit-learn compatibility.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples, n_features)
-            ``X`` with its missing cells filled; observed cells are bitwise
-            unchanged.
-
-        Raises
-        ------
-        InputDataError
-            As :meth:`fit`.
-        RevimputeError
-            If a parameter is out of range.
-        """
-        X = self._validated_fit_input(X)
-        self._fit_array(X)
-        return keep_observed(X, self.training_data_ * self.scale_ + self.mean_)
-
-    def transform(self, X: object) -> np.ndarray:
-        """Complete new rows against the completed training rows.
-
-        Runs Algorithm 1 on the training rows (frozen) stacked with ``X``;
-        only the missing cells of ``X`` move.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data to complete, NaN for missing cells.
-
-        Returns
-        -------
-        numpy.ndarray of shape (n_samples, n_features)
-            ``X`` with its missing cells filled; observed cells are bitwise
-            unchanged. For a fitted estimator the same ``X`` always gives the
-            same result.
-
-        Raises
-        ------
-        InputDataError
-            If ``X`` is not a 2-D numeric array, holds an infinite value or
-            has a different number of columns than at fit.
-        """
-        X = self._validated_transform_input(X)
+    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
+        """Complete new rows: Algorithm 1 on the training rows (frozen) stacked with ``X``; only the gaps of ``X`` move."""
+        X = np.where(missing, np.nan, X)
         standard = (X - self.mean_) / self.scale_
-        if not np.isnan(standard).any():
-            return X
         gen = torch_generator(self.transform_seed_)
         n_train = self.training_data_.shape[0]
         new_missing = torch.from_numpy(np.isnan(standard))
         new_data = torch.from_numpy(np.nan_to_num(standard, nan=0.0))
         data = torch.cat([torch.from_numpy(self.training_data_), new_data])
-        missing = torch.cat([torch.zeros((n_train, X.shape[1]), dtype=torch.bool), new_missing])
+        cells = torch.cat([torch.zeros((n_train, X.shape[1]), dtype=torch.bool), new_missing])
         # Start from the training means (0 in standardised units) plus noise, as fit does.
         start = (self.noise * torch.randn(new_missing.shape, generator=gen, dtype=torch.float64))[new_missing]
-        values = self._optimise(data, missing, start, gen, history=None)
-        filled = data.masked_scatter(missing, values)[n_train:].numpy()
-        return keep_observed(X, filled * self.scale_ + self.mean_)
+        values = self._optimise(data, cells, start, gen, history=None)
+        filled = data.masked_scatter(cells, values)[n_train:].numpy()
+        return filled * self.scale_ + self.mean_
+
+    # -- estimator API ---------------------------------------------------------
+
+    def fit_transform(self, X: object, y: object = None) -> object:
+        """Complete ``X`` by batch optimal transport (the reference algorithm).
+
+        Unlike ``fit(X).transform(X)``, which runs the algorithm again on new
+        rows against the completed training rows, this returns the training
+        completion itself.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Data to complete, with missing cells; at least 2 rows.
+        y : ignored
+
+        Returns
+        -------
+        ndarray or DataFrame
+            As :meth:`transform`.
+
+        Raises
+        ------
+        InputDataError
+            As :meth:`fit`; also fewer than 2 rows.
+        """
+        values, missing, info = self._fit_input(X)
+        keep = ~self.empty_features_
+        self._fit_values(values[:, keep], missing[:, keep])
+        return self._output(X, values, missing, info, self.training_data_ * self.scale_ + self.mean_)

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-from revimpute.impute._base import BaseImputer
 from revimpute.impute._errors import as_input_error
+from revimpute.impute._numeric import _NumericImputer
 
 
-class SklearnImputer(BaseImputer):
+class SklearnImputer(_NumericImputer):
     """Run a scikit-learn imputer with revimpute's checks and DataFrame round trip.
 
     Parameters
@@ -19,14 +19,16 @@ class SklearnImputer(BaseImputer):
     estimator : scikit-learn imputer
         Cloned at fit; it receives float arrays with NaN for missing cells.
     missing_values, add_indicator, keep_empty_features
-        As in :class:`revimpute.impute._base.BaseImputer`.
+        As in scikit-learn's ``SimpleImputer``: the placeholder of a missing cell
+        (NaN, None and ``pd.NA`` always count), ``MissingIndicator`` columns
+        appended, columns without observed values kept (filled with 0).
 
     Attributes
     ----------
     estimator_ : the fitted clone of ``estimator``.
     """
 
-    _parameter_constraints: dict = {**BaseImputer._parameter_constraints, "estimator": [object]}
+    _parameter_constraints: dict = {**_NumericImputer._parameter_constraints, "estimator": [object]}
 
     def __init__(
         self,
@@ -36,10 +38,10 @@ class SklearnImputer(BaseImputer):
         add_indicator: bool = False,
         keep_empty_features: bool = False,
     ) -> None:
+        super().__init__(
+            missing_values=missing_values, add_indicator=add_indicator, keep_empty_features=keep_empty_features
+        )
         self.estimator = estimator
-        self.missing_values = missing_values
-        self.add_indicator = add_indicator
-        self.keep_empty_features = keep_empty_features
 
     def _method_name(self) -> str:
         return type(self.estimator).__name__

@@ -56,12 +56,6 @@ class TrainingHistory:
     stopped_early: bool = False
 
 
-def masked_mse(recon: Tensor, target: Tensor, weight: Tensor) -> Tensor:
-    """Mean squared error over the cells where ``weight`` is 1."""
-    total = weight.sum().clamp_min(1.0)
-    return (((recon - target) ** 2) * weight).sum() / total
-
-
 CORRUPTIONS = ("cells", "runs", "mixed", "none")
 LR_SCHEDULES = ("constant", "cosine")
 
