@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.detect import tokens as tk
-from revimpute.detect.batch import NUMBERS, OWN, Settled, TextGroup, settle, text_groups
+from revimpute.detect.batch import NUMBERS, OWN, QUIET, Settled, TextGroup, settle, text_groups
 from revimpute.detect.columns import FLOAT_EXACT as _FLOAT_EXACT
 from revimpute.detect.columns import INT64_LIMIT as _INT64_LIMIT
 from revimpute.detect.columns import ZERO_PADDED_SHARE, ColumnScan, scan_column
@@ -95,22 +95,28 @@ class _Columns:
 
 
 class _TableScans(Sequence):
-    """Every column's scan, those of columns settled in groups made when first read."""
+    """Every column's scan; a column settled in its group gets its scan when first read.
 
-    def __init__(self, n_columns: int, scans: dict[int, ColumnScan],
-                 grouped: dict[int, tuple[TextGroup, int]]) -> None:
-        self.n_columns = n_columns
+    ``group_of[j]`` is the group (among ``groups``) of settled column ``j``
+    (-1 for the others, whose scans are in ``scans``), ``k_of[j]`` its place
+    in the group.
+    """
+
+    def __init__(self, scans: dict[int, ColumnScan], groups: list[TextGroup], group_of: np.ndarray,
+                 k_of: np.ndarray) -> None:
         self.scans = dict(scans)
-        self.grouped = grouped
+        self.groups = groups
+        self.group_of = group_of
+        self.k_of = k_of
 
     def __len__(self) -> int:
-        return self.n_columns
+        return self.group_of.size
 
     def __getitem__(self, position: int) -> ColumnScan:
         scan = self.scans.get(position)
         if scan is None:
-            group, k = self.grouped[position]
-            scan = self.scans[position] = group.scan(k)
+            group = self.groups[int(self.group_of[position])]
+            scan = self.scans[position] = group.scan(int(self.k_of[position]))
         return scan
 
 
@@ -310,29 +316,30 @@ def detect_missing(
     never_norm, never_numbers = _parse_user_values(never_flag)
 
     n_rows, n_cols = frame.shape
-    names = [str(name) for name in frame.columns]
+    names = [str(name) for name in frame.columns.tolist()]
     columns = _Columns(frame)
-    grouped: dict[int, tuple[TextGroup, int]] = {}
+    groups: list[TextGroup] = []
+    group_of = np.full(n_cols, -1, dtype=np.int64)
+    k_of = np.zeros(n_cols, dtype=np.int64)
     if n_rows <= BATCH_MAX_ROWS:
         text_positions = [j for j, dtype in enumerate(frame.dtypes) if dtype == object]
-        for group in text_groups(frame, text_positions, detect=detect, extra_norm=extra_norm,
-                                 extra_numbers=extra_numbers, values=columns.values):
-            for k in np.flatnonzero(group.route != OWN):
-                grouped[int(group.positions[k])] = (group, int(k))
+        groups = text_groups(frame, text_positions, detect=detect, extra_norm=extra_norm,
+                             extra_numbers=extra_numbers, values=columns.values)
+        for g, group in enumerate(groups):
+            ks = np.flatnonzero(group.route != OWN)
+            group_of[group.positions[ks]] = g
+            k_of[group.positions[ks]] = ks
 
-    # every column that can hold a finding gets its scan now: those scanned on
-    # their own and the columns of numbers of a group; a quiet column's scan
-    # is made only if a rule of the table asks for it
+    # every column that can hold a finding gets its scan now: the columns of
+    # numbers of a group and those scanned on their own; a quiet column's
+    # scan is made only if a rule of the table asks for it
     scanned: dict[int, ColumnScan] = {}
+    for group in groups:
+        for k in np.flatnonzero(group.route == NUMBERS).tolist():
+            scanned[int(group.positions[k])] = group.scan(k)
     keys: dict[int, tuple | None] = {}
     seen: dict[tuple, ColumnScan] = {}
-    for position in range(n_cols):
-        entry = grouped.get(position)
-        if entry is not None:
-            group, k = entry
-            if group.route[k] == NUMBERS:
-                scanned[position] = group.scan(k)
-            continue
+    for position in np.flatnonzero(group_of < 0).tolist():
         series = columns[position]
         key = keys[position] = _content_key(series)
         scan = seen.get(key) if key is not None else None
@@ -346,8 +353,7 @@ def detect_missing(
     active = sorted(scanned)
     nevers = {position: _never_mask(scanned[position], never_norm, never_numbers) for position in active}
     if detect:
-        scans = _TableScans(n_cols, scanned, grouped)
-        explain_zeros(scans, names, active)
+        explain_zeros(_TableScans(scanned, groups, group_of, k_of), names, active)
         some = [scanned[position] for position in active]
         some_names = [names[position] for position in active]
         some_nevers = [nevers[position] for position in active]
@@ -359,21 +365,19 @@ def detect_missing(
     mask = np.zeros((n_rows, n_cols), dtype=bool)
     native = np.zeros((n_rows, n_cols), dtype=bool)
     cleaned_columns: dict[int, pd.Series] = {}
-    settled: dict[int, tuple[TextGroup, list[int]]] = {}
+    settled = [list(np.flatnonzero(group.route == QUIET).tolist()) for group in groups]
     formats = {}
     done: dict[tuple, tuple[ColumnScan, np.ndarray, _ColumnResult]] = {}
-    for position in range(n_cols):
+    for position in active:
         name = names[position]
-        entry = grouped.get(position)
-        if entry is not None:
-            scan = scanned.get(position)
-            if scan is None or not _flags_any(scan, nevers[position], threshold):
-                group, k = entry
-                settled.setdefault(id(group), (group, []))[1].append(k)
+        scan, never = scanned[position], nevers[position]
+        if group_of[position] >= 0:
+            if not _flags_any(scan, never, threshold):  # nothing flagged: settled with its group
+                settled[group_of[position]].append(int(k_of[position]))
                 continue
-            result = _column_result(columns[position], scan, nevers[position], name, threshold, n_rows)
+            result = _column_result(columns[position], scan, never, name, threshold, n_rows)
         else:
-            scan, never, key = scanned[position], nevers[position], keys[position]
+            key = keys[position]
             earlier = done.get(key) if key is not None else None
             if earlier is not None and _same_verdicts(earlier[0], scan) and np.array_equal(earlier[1], never):
                 result = earlier[2].renamed(name)  # the same cells and verdicts: the same result
@@ -390,9 +394,10 @@ def detect_missing(
         summaries[position] = result.summary
 
     blocks = []
-    for group, ks in settled.values():
-        blocks.extend(_settled_blocks(group, settle(group, np.asarray(ks)), frame, columns, names,
-                                      mask, native, summaries))
+    for group, ks in zip(groups, settled):
+        if ks:
+            blocks.extend(_settled_blocks(group, settle(group, np.sort(ks)), frame, columns, names,
+                                          mask, native, summaries))
     if blocks:
         cleaned = _assemble(frame, blocks, cleaned_columns)
     else:
@@ -433,11 +438,12 @@ def _settled_blocks(group: TextGroup, done: Settled, frame: pd.DataFrame, column
     integral = done.integral
     numeric = (done.inferred != "text") & ~integral  # NaN columns and columns of numbers as float
     dtypes = np.where(integral, "int64", np.where(numeric, "float64", "object"))
-    for position, inferred, dtype, count in zip(positions.tolist(), done.inferred, dtypes, n_native.tolist()):
+    for position, inferred, dtype, count in zip(positions.tolist(), done.inferred.tolist(), dtypes.tolist(),
+                                                n_native.tolist()):
         summaries[position] = ColumnSummary(
-            column=names[position], inferred=str(inferred), rows=n_rows, native_missing=count,
-            disguised=0, missing=count, missing_share=float(count / n_rows) if n_rows else 0.0,
-            cleaned_dtype=str(dtype), format="")
+            column=names[position], inferred=inferred, rows=n_rows, native_missing=count,
+            disguised=0, missing=count, missing_share=count / n_rows if n_rows else 0.0,
+            cleaned_dtype=dtype, format="")
     blocks = []
     if integral.any():
         blocks.append((positions[integral], done.numbers[integral].T.astype(np.int64)))
