@@ -244,12 +244,14 @@ def plan_table(
     reservoir = Reservoir(sample_rows, random_state)
     for chunk in chunks():
         reservoir.add(chunk)
+        del chunk  # not held while the next chunk is read
     sample = reservoir.sample()
     rules, _ = find_rules(sample, policy, tokens, never)
     tally = _Tally()
     for chunk in chunks():
         if len(chunk):
             tally.add(chunk, rules)
+        del chunk
     if tally.stats is None:  # no rows: the columns as the sample has them
         tally.add(sample, rules)
     types = [decide(stats) for stats in tally.stats]
