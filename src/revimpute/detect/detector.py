@@ -1,7 +1,10 @@
 """Detect missing and disguised-missing values in a table.
 
 :func:`detect_missing` scans each column once (see
-:mod:`revimpute.detect.columns`), sets aside zeros that the rest of the table
+:mod:`revimpute.detect.columns`; in a table of at most :data:`BATCH_MAX_ROWS`
+rows the text columns are first factorised together, and those no rule can
+flag, or only the numeric rules, are settled from their group:
+:mod:`revimpute.detect.batch`), sets aside zeros that the rest of the table
 shows to be real (:mod:`revimpute.detect.natural`), lets values missing on the
 same rows raise each other (:mod:`revimpute.detect.comissing`), keeps the
 suspicious values whose confidence reaches the policy's threshold, and returns
