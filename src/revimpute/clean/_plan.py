@@ -244,23 +244,26 @@ def plan_table(
     reservoir = Reservoir(sample_rows, random_state)
     for chunk in chunks():
         reservoir.add(chunk)
+        del chunk  # not held while the next chunk is read
     sample = reservoir.sample()
     rules, _ = find_rules(sample, policy, tokens, never)
     tally = _Tally()
     for chunk in chunks():
         if len(chunk):
             tally.add(chunk, rules)
+        del chunk
     if tally.stats is None:  # no rows: the columns as the sample has them
         tally.add(sample, rules)
     types = [decide(stats) for stats in tally.stats]
     findings = recount(rules, tally.counts, tally.rows)
+    dtype_names: dict[Any, str] = {}  # str() of a numpy dtype is slow; a table has few dtypes
+    native, missing = tally.native.tolist(), tally.missing.tolist()
     summaries = [
         ColumnSummary(
             column=str(label), inferred=ctype.label, rows=tally.rows,
-            native_missing=int(tally.native[j]), disguised=int(tally.missing[j] - tally.native[j]),
-            missing=int(tally.missing[j]),
-            missing_share=float(tally.missing[j] / tally.rows) if tally.rows else 0.0,
-            cleaned_dtype=str(ctype.dtype),
+            native_missing=native[j], disguised=missing[j] - native[j], missing=missing[j],
+            missing_share=float(missing[j] / tally.rows) if tally.rows else 0.0,
+            cleaned_dtype=dtype_names.get(ctype.dtype) or dtype_names.setdefault(ctype.dtype, str(ctype.dtype)),
             format=rules.formats[j].describe() if j in rules.formats and ctype.kind in ("number", "integer")
             else "",
         )

@@ -94,7 +94,7 @@ class MissingRules:
         ValueError
             If ``chunk`` does not have the table's columns.
         """
-        if list(chunk.columns) != list(self.labels):
+        if chunk.columns.tolist() != list(self.labels):
             raise ValueError(f"the rows have columns {list(chunk.columns)!r}, expected {list(self.labels)!r}")
         text = np.array([is_text_dtype(dtype) for dtype in chunk.dtypes], dtype=bool)
         if text.all():  # one pass over all the cells
@@ -185,12 +185,13 @@ def find_rules(
     for j in np.flatnonzero(disguised.any(axis=0)):
         values = frame.iloc[:, j].to_numpy(dtype=object)[disguised[:, j]]
         flagged[j] = np.asarray(pd.unique(pd.Series(values, dtype=object)), dtype=object)
-    position = {str(label): j for j, label in enumerate(frame.columns)}
+    labels = frame.columns.tolist()
+    position = {str(label): j for j, label in enumerate(labels)}
     formats = {position[name]: fmt for name, fmt in result.formats.items() if name in position}
     use_tokens = policy != "off"
     token_norm, token_numbers = _user_values(tokens) if use_tokens else (frozenset(), np.zeros(0))
     never_norm, never_numbers = _user_values(never)
-    rules = MissingRules(policy, list(frame.columns), flagged, formats, list(result.findings),
+    rules = MissingRules(policy, labels, flagged, formats, list(result.findings),
                          token_norm, token_numbers, never_norm, never_numbers)
     return rules, result
 

@@ -351,15 +351,18 @@ def table_stats(frame: pd.DataFrame, missing: np.ndarray, formats: dict[int, Num
                  for name in ("inexact", "padded", "boolean", "iso", "whole")}
         tally["numbers"] = np.bincount(column, weights=~np.isnan(props.numbers)[codes], minlength=len(group))
         starts = np.concatenate([[0], np.cumsum(counts)])
+        tally = {name: sums.tolist() for name, sums in tally.items()}  # Python numbers: quicker below
+        n_seen = counts.tolist()
         for i, j in enumerate(group):
-            stats = ColumnStats(dtypes[j], True, observed=int(counts[i]), missing=int(missing.shape[0] - counts[i]))
-            if counts[i]:
-                stats.numbers = bool(tally["numbers"][i] == counts[i])
+            count = n_seen[i]
+            stats = ColumnStats(dtypes[j], True, observed=count, missing=missing.shape[0] - count)
+            if count:
+                stats.numbers = tally["numbers"][i] == count
                 stats.inexact = bool(tally["inexact"][i])
                 stats.padded = int(tally["padded"][i])
-                stats.integers = stats.numbers and bool(tally["whole"][i] == counts[i])
-                stats.booleans = bool(tally["boolean"][i] == counts[i])
-                dates = not (stats.numbers or stats.booleans) and tally["iso"][i] == counts[i]
+                stats.integers = stats.numbers and tally["whole"][i] == count
+                stats.booleans = tally["boolean"][i] == count
+                dates = not (stats.numbers or stats.booleans) and tally["iso"][i] == count
                 stats.dates = _date_stats(pd.unique(cells[starts[i]:starts[i + 1]])) if dates else None
             out[j] = stats
     for j in range(len(dtypes)):

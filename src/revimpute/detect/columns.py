@@ -68,7 +68,17 @@ PLACEHOLDER_MAX_LEN = 12
 #: Longest text value that can be a null-like token.
 TOKEN_MAX_LEN = max(len(token) for token in tk.TOKEN_CONFIDENCE) + 4
 
-_SHAPE_RE = r"[^\w\s]+|_+|[xX]{1,2}"
+#: Shapes of placeholder text: punctuation, underscores, one or two x.
+SHAPE_RE = r"[^\w\s]+|_+|[xX]{1,2}"
+#: A number written with leading zeros ("01234").
+ZERO_PADDED_RE = r"[-+]?0\d+(\.\d*)?"
+#: A text column of numbers stays text when at least this share of its cells
+#: are written with leading zeros ("01234"): they are codes, not quantities.
+ZERO_PADDED_SHARE = 0.1
+#: Magnitudes from which a float no longer holds every whole number, and
+#: from which a whole number no longer fits an ``int64``.
+FLOAT_EXACT = 2.0**53
+INT64_LIMIT = 2.0**63
 
 
 @dataclass
@@ -201,7 +211,7 @@ def scan_column(
     values = TextValues(uniques)
     scan = ColumnScan(codes, counts, values.numbers, kinds, conf, evidence,
                       values.equals(""), values.text, "text",
-                      zero_padded=values.fullmatch(r"[-+]?0\d+(\.\d*)?"))
+                      zero_padded=values.fullmatch(ZERO_PADDED_RE))
     if detect:
         _scan_text(scan, values, extra_norm, extra_numbers)
     return scan
@@ -232,6 +242,18 @@ def _scan_numbers(scan: ColumnScan, extra_numbers: np.ndarray, subset: np.ndarra
                 scan.code_zero[i] = True
 
 
+def scan_number_text(scan: ColumnScan) -> None:
+    """The text rules on a column whose values are all plain numbers or empty.
+
+    For such a column -- no value only whitespace, a null-like or user
+    token, a run of zeros (``00``) or anything but a plain number -- the text
+    rules reduce to the numeric rules on its numbers; this runs them on
+    ``scan`` (whose empty cells already hold their verdict), as
+    :func:`scan_column` does.
+    """
+    _scan_numbers(scan, np.array([], dtype=float), np.flatnonzero(~np.isnan(scan.numbers)))
+
+
 @dataclass
 class _TextContext:
     """What the text rules need to know about a column."""
@@ -245,7 +267,7 @@ class _TextContext:
 
 
 #: Characters of a number written with formatting, for a cheap pre-filter.
-_FORMATTED_CHARS = r"[\s\d.,'$€£¥%()+\-−  ]+"
+FORMATTED_CHARS = r"[\s\d.,'$€£¥%()+\-−  ]+"
 
 
 def _read_formatted(scan: ColumnScan, values: TextValues, candidates: np.ndarray,
@@ -262,7 +284,7 @@ def _read_formatted(scan: ColumnScan, values: TextValues, candidates: np.ndarray
     idx = np.flatnonzero(candidates)
     if not idx.size:
         return is_num
-    looks = idx[values.fullmatch(_FORMATTED_CHARS, idx)]
+    looks = idx[values.fullmatch(FORMATTED_CHARS, idx)]
     if not looks.size:
         return is_num
     counts = scan.counts
@@ -494,7 +516,7 @@ def _scan_plain_text(scan: ColumnScan, values: TextValues, ctx: _TextContext,
         return
     lengths = values.lengths(rest_idx)
     short = rest_idx[lengths <= PLACEHOLDER_MAX_LEN]
-    shaped = short[values.fullmatch(_SHAPE_RE, short) | values.run_candidates(short)]
+    shaped = short[values.fullmatch(SHAPE_RE, short) | values.run_candidates(short)]
     median_len = float(np.median(lengths))
     punct = np.array([tk.is_punctuation(values.stripped_text(i)) for i in shaped], dtype=bool)
     punct_cells = int(counts[shaped[punct]].sum()) if shaped.size else 0

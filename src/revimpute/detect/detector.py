@@ -1,7 +1,10 @@
 """Detect missing and disguised-missing values in a table.
 
 :func:`detect_missing` scans each column once (see
-:mod:`revimpute.detect.columns`), sets aside zeros that the rest of the table
+:mod:`revimpute.detect.columns`; in a table of at most :data:`BATCH_MAX_ROWS`
+rows the text columns are first factorised together, and those no rule can
+flag, or only the numeric rules, are settled from their group:
+:mod:`revimpute.detect.batch`), sets aside zeros that the rest of the table
 shows to be real (:mod:`revimpute.detect.natural`), lets values missing on the
 same rows raise each other (:mod:`revimpute.detect.comissing`), keeps the
 suspicious values whose confidence reaches the policy's threshold, and returns
@@ -10,14 +13,17 @@ the findings, a mask of cells to treat as missing and the cleaned frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from revimpute.detect import tokens as tk
-from revimpute.detect.columns import ColumnScan, scan_column
+from revimpute.detect.batch import NUMBERS, OWN, QUIET, Settled, TextGroup, settle, text_groups
+from revimpute.detect.columns import FLOAT_EXACT as _FLOAT_EXACT
+from revimpute.detect.columns import INT64_LIMIT as _INT64_LIMIT
+from revimpute.detect.columns import ZERO_PADDED_SHARE, ColumnScan, scan_column
 from revimpute.detect.comissing import pair_code_zeros, raise_co_missing
 from revimpute.detect.formatted import NumberFormat
 from revimpute.detect.natural import explain_zeros
@@ -30,11 +36,6 @@ from revimpute.detect.types import (
 )
 from revimpute.exceptions import InputDataError, RevimputeError
 
-_INT64_LIMIT = 2.0**63
-_FLOAT_EXACT = 2.0**53
-#: A text column of numbers stays text when at least this share of its cells
-#: are written with leading zeros ("01234"): they are codes, not quantities.
-ZERO_PADDED_SHARE = 0.1
 
 
 def _parse_user_values(values: Iterable[str]) -> tuple[frozenset[str], np.ndarray]:
@@ -69,15 +70,57 @@ def _never_mask(scan: ColumnScan, never_norm: frozenset[str], never_numbers: np.
 #: a column holding exactly the cells of an earlier one reuses its scan (a
 #: wide table of a few rows often repeats its columns' values).
 SHARED_SCAN_MAX_ROWS = 64
+#: The text columns of tables with at most this many rows are factorised and
+#: routed together (:mod:`revimpute.detect.batch`): there the fixed cost of
+#: scanning a column on its own outweighs the work on its cells.
+BATCH_MAX_ROWS = 1024
 
 
-def _columns(frame: pd.DataFrame) -> list[pd.Series]:
-    """The columns of ``frame`` as Series (cut from one array when every column is ``object``)."""
-    if frame.shape[1] and all(dtype == object for dtype in frame.dtypes):
-        values = frame.to_numpy(dtype=object)
-        return [pd.Series(values[:, j], index=frame.index, name=frame.columns[j], dtype=object, copy=False)
-                for j in range(frame.shape[1])]
-    return [frame.iloc[:, position] for position in range(frame.shape[1])]
+class _Columns:
+    """The columns of a frame as Series, made when first asked for.
+
+    When every column is ``object``, the frame's cells are read once as one
+    2-D array (``values``) and the columns are cut from it.
+    """
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self.values = None
+        if frame.shape[1] and all(dtype == object for dtype in frame.dtypes):
+            self.values = frame.to_numpy(dtype=object)
+
+    def __getitem__(self, position: int) -> pd.Series:
+        frame = self.frame
+        if self.values is None:
+            return frame.iloc[:, position]
+        return pd.Series(self.values[:, position], index=frame.index, name=frame.columns[position],
+                         dtype=object, copy=False)
+
+
+class _TableScans(Sequence):
+    """Every column's scan; a column settled in its group gets its scan when first read.
+
+    ``group_of[j]`` is the group (among ``groups``) of settled column ``j``
+    (-1 for the others, whose scans are in ``scans``), ``k_of[j]`` its place
+    in the group.
+    """
+
+    def __init__(self, scans: dict[int, ColumnScan], groups: list[TextGroup], group_of: np.ndarray,
+                 k_of: np.ndarray) -> None:
+        self.scans = dict(scans)
+        self.groups = groups
+        self.group_of = group_of
+        self.k_of = k_of
+
+    def __len__(self) -> int:
+        return self.group_of.size
+
+    def __getitem__(self, position: int) -> ColumnScan:
+        scan = self.scans.get(position)
+        if scan is None:
+            group = self.groups[int(self.group_of[position])]
+            scan = self.scans[position] = group.scan(int(self.k_of[position]))
+        return scan
 
 
 def _content_key(series: pd.Series) -> tuple | None:
@@ -275,21 +318,33 @@ def detect_missing(
         extra_norm, extra_numbers = frozenset(), np.array([], dtype=float)
     never_norm, never_numbers = _parse_user_values(never_flag)
 
-    n_rows = frame.shape[0]
-    findings: list[Finding] = []
-    summaries: list[ColumnSummary] = []
-    mask_columns: list[np.ndarray] = []
-    native_columns: list[np.ndarray] = []
-    cleaned_columns: list[pd.Series] = []
+    n_rows, n_cols = frame.shape
+    names = [str(name) for name in frame.columns.tolist()]
+    columns = _Columns(frame)
+    groups: list[TextGroup] = []
+    group_of = np.full(n_cols, -1, dtype=np.int64)
+    k_of = np.zeros(n_cols, dtype=np.int64)
+    if n_rows <= BATCH_MAX_ROWS:
+        text_positions = [j for j, dtype in enumerate(frame.dtypes) if dtype == object]
+        groups = text_groups(frame, text_positions, detect=detect, extra_norm=extra_norm,
+                             extra_numbers=extra_numbers, values=columns.values)
+        for g, group in enumerate(groups):
+            ks = np.flatnonzero(group.route != OWN)
+            group_of[group.positions[ks]] = g
+            k_of[group.positions[ks]] = ks
 
-    names = [str(name) for name in frame.columns]
-    columns = _columns(frame)
-    scans: list[ColumnScan] = []
-    nevers: list[np.ndarray] = []
+    # every column that can hold a finding gets its scan now: the columns of
+    # numbers of a group and those scanned on their own; a quiet column's
+    # scan is made only if a rule of the table asks for it
+    scanned: dict[int, ColumnScan] = {}
+    for group in groups:
+        for k in np.flatnonzero(group.route == NUMBERS).tolist():
+            scanned[int(group.positions[k])] = group.scan(k)
+    keys: dict[int, tuple | None] = {}
     seen: dict[tuple, ColumnScan] = {}
-    keys = [_content_key(series) for series in columns]
-    for position, series in enumerate(columns):
-        key = keys[position]
+    for position in np.flatnonzero(group_of < 0).tolist():
+        series = columns[position]
+        key = keys[position] = _content_key(series)
         scan = seen.get(key) if key is not None else None
         if scan is None:
             scan = scan_column(series, detect=detect, extra_norm=extra_norm, extra_numbers=extra_numbers)
@@ -297,53 +352,130 @@ def detect_missing(
                 seen[key] = scan
         else:  # a column holding exactly the cells of an earlier one: the same scan
             scan = _own_copy(scan)
-        scans.append(scan)
-        nevers.append(_never_mask(scan, never_norm, never_numbers))
+        scanned[position] = scan
+    active = sorted(scanned)
+    nevers = {position: _never_mask(scanned[position], never_norm, never_numbers) for position in active}
     if detect:
-        explain_zeros(scans, names)
-        pair_code_zeros(scans, names, nevers)
-        raise_co_missing(scans, names, nevers)
+        explain_zeros(_TableScans(scanned, groups, group_of, k_of), names, active)
+        some = [scanned[position] for position in active]
+        some_names = [names[position] for position in active]
+        some_nevers = [nevers[position] for position in active]
+        pair_code_zeros(some, some_names, some_nevers)
+        raise_co_missing(some, some_names, some_nevers)
 
+    findings: list[Finding] = []
+    summaries: list[ColumnSummary | None] = [None] * n_cols
+    mask = np.zeros((n_rows, n_cols), dtype=bool)
+    native = np.zeros((n_rows, n_cols), dtype=bool)
+    cleaned_columns: dict[int, pd.Series] = {}
+    settled = [list(np.flatnonzero(group.route == QUIET).tolist()) for group in groups]
     formats = {}
     done: dict[tuple, tuple[ColumnScan, np.ndarray, _ColumnResult]] = {}
-    for position, (scan, never) in enumerate(zip(scans, nevers)):
+    for position in active:
         name = names[position]
-        key = keys[position]
-        earlier = done.get(key) if key is not None else None
-        if earlier is not None and _same_verdicts(earlier[0], scan) and np.array_equal(earlier[1], never):
-            result = earlier[2].renamed(name)  # the same cells and verdicts: the same result
-        else:
+        scan, never = scanned[position], nevers[position]
+        if group_of[position] >= 0:
+            if not _flags_any(scan, never, threshold):  # nothing flagged: settled with its group
+                settled[group_of[position]].append(int(k_of[position]))
+                continue
             result = _column_result(columns[position], scan, never, name, threshold, n_rows)
-            if key is not None:
-                done[key] = (scan, never, result)
+        else:
+            key = keys[position]
+            earlier = done.get(key) if key is not None else None
+            if earlier is not None and _same_verdicts(earlier[0], scan) and np.array_equal(earlier[1], never):
+                result = earlier[2].renamed(name)  # the same cells and verdicts: the same result
+            else:
+                result = _column_result(columns[position], scan, never, name, threshold, n_rows)
+                if key is not None:
+                    done[key] = (scan, never, result)
         findings.extend(result.findings)
         if result.format is not None:
             formats[name] = result.format
-        cleaned_columns.append(result.clean)
-        mask_columns.append(result.mask)
-        native_columns.append(result.native)
-        summaries.append(result.summary)
+        cleaned_columns[position] = result.clean
+        mask[:, position] = result.mask
+        native[:, position] = result.native
+        summaries[position] = result.summary
 
-    mask_frame = _bool_frame(mask_columns, frame)
-    native_frame = _bool_frame(native_columns, frame)
-    cleaned = pd.concat(cleaned_columns, axis=1) if cleaned_columns else frame.copy()
+    blocks = []
+    for group, ks in zip(groups, settled):
+        if ks:
+            blocks.extend(_settled_blocks(group, settle(group, np.sort(ks)), frame, columns, names,
+                                          mask, native, summaries))
+    if blocks:
+        cleaned = _assemble(frame, blocks, cleaned_columns)
+    else:
+        cleaned = pd.concat(list(cleaned_columns.values()), axis=1) if cleaned_columns else frame.copy()
     cleaned.columns = frame.columns
     cleaned.index = frame.index
     return DetectionResult(
         findings=findings,
-        mask=mask_frame,
+        mask=pd.DataFrame(mask, index=frame.index, columns=frame.columns),
         cleaned=cleaned,
         columns=summaries,
         policy=policy,
-        native=native_frame,
+        native=pd.DataFrame(native, index=frame.index, columns=frame.columns),
         formats=formats,
     )
 
 
-def _bool_frame(columns: list[np.ndarray], frame: pd.DataFrame) -> pd.DataFrame:
-    """Stack per-column boolean arrays into a frame shaped like ``frame``."""
-    if columns:
-        data = np.column_stack(columns)
-    else:
-        data = np.zeros((frame.shape[0], 0), dtype=bool)
-    return pd.DataFrame(data, index=frame.index, columns=frame.columns)
+def _flags_any(scan: ColumnScan, never: np.ndarray, threshold: float) -> bool:
+    """Whether :func:`_column_result` would flag a value of ``scan``."""
+    return bool(((scan.confidence >= threshold) & ~never & (scan.counts > 0) & ~scan.native).any())
+
+
+def _settled_blocks(group: TextGroup, done: Settled, frame: pd.DataFrame, columns: _Columns,
+                    names: list[str], mask: np.ndarray, native: np.ndarray,
+                    summaries: list[ColumnSummary | None]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Record the mask and overview of settled columns; return their cleaned cells.
+
+    Returns ``(positions, cells)`` pairs, ``cells`` of shape ``(rows,
+    len(positions))`` and one dtype: what :func:`_cast_clean` makes of each
+    column (NaN for an empty column, its numbers as ``int64`` or ``float64``,
+    or its cells with the native gaps NaN).
+    """
+    positions = group.positions[done.ks]
+    n_rows = frame.shape[0]
+    mask[:, positions] = done.native.T
+    native[:, positions] = done.native.T
+    n_native = done.native.sum(axis=1)
+    integral = done.integral
+    numeric = (done.inferred != "text") & ~integral  # NaN columns and columns of numbers as float
+    dtypes = np.where(integral, "int64", np.where(numeric, "float64", "object"))
+    for position, inferred, dtype, count in zip(positions.tolist(), done.inferred.tolist(), dtypes.tolist(),
+                                                n_native.tolist()):
+        summaries[position] = ColumnSummary(
+            column=names[position], inferred=inferred, rows=n_rows, native_missing=count,
+            disguised=0, missing=count, missing_share=count / n_rows if n_rows else 0.0,
+            cleaned_dtype=dtype, format="")
+    blocks = []
+    if integral.any():
+        blocks.append((positions[integral], done.numbers[integral].T.astype(np.int64)))
+    if numeric.any():
+        blocks.append((positions[numeric], np.ascontiguousarray(done.numbers[numeric].T)))
+    text = ~integral & ~numeric
+    if text.any():
+        chosen = positions[text]
+        if columns.values is not None:
+            cells = columns.values[:, chosen].copy()
+        else:
+            cells = frame.iloc[:, chosen].to_numpy(dtype=object, copy=True)
+        cells[done.native[text].T] = np.nan
+        blocks.append((chosen, cells))
+    return blocks
+
+
+def _assemble(frame: pd.DataFrame, blocks: list[tuple[np.ndarray, np.ndarray]],
+              series: dict[int, pd.Series]) -> pd.DataFrame:
+    """The cleaned frame from blocks of settled columns and the other columns' Series."""
+    parts, order = [], []
+    for positions, cells in blocks:
+        parts.append(pd.DataFrame(cells, index=frame.index, dtype=cells.dtype, copy=False))
+        order.append(positions)
+    if series:
+        rest = pd.concat(list(series.values()), axis=1)
+        rest.columns = range(rest.shape[1])
+        parts.append(rest)
+        order.append(np.fromiter(series.keys(), dtype=np.int64, count=len(series)))
+    joined = pd.concat(parts, axis=1)
+    joined.columns = range(joined.shape[1])
+    return joined.iloc[:, np.argsort(np.concatenate(order), kind="stable")]

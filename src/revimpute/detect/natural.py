@@ -75,7 +75,8 @@ def _levels(scan: ColumnScan) -> np.ndarray | None:
     return used & (scan.confidence < 0.1)
 
 
-def explain_zeros(scans: Sequence[ColumnScan], names: Sequence[str]) -> None:
+def explain_zeros(scans: Sequence[ColumnScan], names: Sequence[str],
+                  active: Sequence[int] | None = None) -> None:
     """Drop zeros that a sibling scale or a category level shows to be real (in place).
 
     Parameters
@@ -84,16 +85,24 @@ def explain_zeros(scans: Sequence[ColumnScan], names: Sequence[str]) -> None:
         The scanned columns of one table.
     names : sequence of str
         Their names, for the evidence.
+    active : sequence of int, optional
+        The positions, in increasing order, of the columns that may hold a
+        suspicious value or a natural 0 (default: all). The other columns are
+        read only as the categories of the level rule, and only when a 0
+        needs one.
     """
-    zeros = [(j, i) for j, scan in enumerate(scans) if (i := _gap_zero(scan)) is not None]
+    positions = range(len(scans)) if active is None else active
+    zeros = [(j, i) for j in positions if (i := _gap_zero(scans[j])) is not None]
     if not zeros:
         return
-    ranges = [_range(scan) if scan.natural_zero else None for scan in scans]
-    levels = [_levels(scan) for scan in scans]
+    ranges = {j: _range(scans[j]) for j in positions if scans[j].natural_zero}
+    # as they stand before any 0 is explained; a column outside ``active`` has
+    # no 0 to explain, so its levels can wait until a 0 needs them
+    levels = {t: _levels(scans[t]) for t in positions}
     for j, i in zeros:
         scan = scans[j]
         own = _range(scan)
-        sibling = next((t for t, other in enumerate(ranges)
+        sibling = next((t for t, other in ranges.items()
                         if t != j and other is not None and own is not None
                         and other[0] == 0 == own[0]
                         and np.isclose(other[1], own[1], rtol=SCALE_RTOL, atol=0)), None)
@@ -105,8 +114,13 @@ def explain_zeros(scans: Sequence[ColumnScan], names: Sequence[str]) -> None:
         c = rows.size
         if c < MIN_ROWS or scan.confidence[i] >= STRONG:
             continue
-        for t, usable in enumerate(levels):
-            if t == j or usable is None:
+        for t in range(len(scans)):
+            if t == j:
+                continue
+            if t not in levels:
+                levels[t] = _levels(scans[t])
+            usable = levels[t]
+            if usable is None:
                 continue
             other = scans[t]
             held = other.codes[rows]

@@ -66,6 +66,7 @@ def csv_chunks(
                         if on_bytes is not None:
                             on_bytes(raw.tell())
                         yield chunk
+                        del chunk  # not held while the next chunk is read
             except UnicodeDecodeError as exc:  # the whole file was checked: only a changed file gets here
                 raise InputDataError(f"{path}: not {dialect.encoding} text ({exc.reason})") from None
             except pd.errors.EmptyDataError:

@@ -88,6 +88,7 @@ class TableSchema:
         for chunk in self.raw_chunks(chunk_rows, on_bytes):
             yield with_index(chunk, offset, self.range_start, self.range_step, self.range_name)
             offset += len(chunk)
+            del chunk  # not held while the next chunk is read
 
 
 def with_index(chunk: pd.DataFrame, offset: int, start: int, step: int, name: Any) -> pd.DataFrame:
@@ -107,6 +108,7 @@ def raw_chunks(path: Path, dialect: CsvDialect | None, read_dtypes: dict[Any, An
     for chunk in chunks:
         if len(chunk):
             yield chunk
+        del chunk
 
 
 def _parquet_range(path: Path) -> tuple[int, int, Any]:
@@ -157,6 +159,7 @@ def plan_file(
         for chunk in raw_chunks(path, dialect, read_dtypes, chunk_rows, progress):
             yield with_index(chunk, offset, start, step, name)
             offset += len(chunk)
+            del chunk  # not held while the next chunk is read
 
     if fmt == "csv" and not dialect.columns:
         raise InputDataError(f"{path}: no columns found")

@@ -63,6 +63,7 @@ def typed_chunks(schema: TableSchema, chunk_rows: int) -> Iterator[pd.DataFrame]
     """The file's chunks, cleaned and typed by ``schema.plan``, with the file's row index."""
     for chunk in schema.indexed_chunks(chunk_rows):
         yield schema.plan.typed(chunk)
+        del chunk  # not held while the next chunk is read
 
 
 def iter_table_chunks(

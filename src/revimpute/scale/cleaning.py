@@ -121,6 +121,7 @@ def clean_file(
             disguised = missing & ~native
             blanked[0] += int(disguised.sum())
             yield blank_cells(raw, disguised) if keep_text else schema.plan.typed(raw, missing)
+            del raw, missing, native, disguised  # not held while the next chunk is read
 
     rows, chunks = write_chunks(out_path, frames, progress=progress, description=f"cleaning {Path(in_path).name}",
                                 total_rows=schema.n_rows, sep=output_separator(out_path, schema.dialect))

@@ -260,11 +260,12 @@ def write_chunks(
             ) as advance:
                 for frame in frames():
                     chunks += 1
-                    if len(frame) == 0:
-                        continue
-                    writer.write(frame)
-                    rows += len(frame)
-                    advance(len(frame))
+                    n_rows = len(frame)
+                    if n_rows:
+                        writer.write(frame)
+                        rows += n_rows
+                        advance(n_rows)
+                    del frame  # not held while the next frame is made
             if writer.consistent:
                 return rows, chunks
             layouts = writer.datetime_layouts
@@ -395,6 +396,7 @@ def impute_file(
                 chunk, raw = chunk[keep], raw[keep]
             out = transform_chunk(worker, chunk)
             yield output.apply(out, chunk, raw if output.keep else None, writers) if csv_out else out
+            del raw, chunk, out  # not held while the next chunk is read
 
     rows, chunks = write_chunks(out_path, imputed, progress=progress,
                                 description=f"imputing {Path(in_path).name}", total_rows=schema.n_rows,
