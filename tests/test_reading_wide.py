@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import revimpute.io as rio
+import revimpute.io.csv_files as rio
 from revimpute.dialect import CsvDialect, csv_dialect
 from revimpute.io import csv_options, read_table
 

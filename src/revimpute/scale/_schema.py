@@ -30,8 +30,7 @@ import pandas as pd
 from revimpute.clean import TablePlan, check_policy, plan_table
 from revimpute.dialect import CsvDialect, csv_dialect
 from revimpute.exceptions import InputDataError
-from revimpute.io import check_input_file, open_parquet, parquet_dtypes
-from revimpute.scale._readers import csv_chunks, parquet_chunks
+from revimpute.io import check_input_file, csv_chunks, open_parquet, parquet_chunks, parquet_dtypes
 
 
 @dataclass(frozen=True)
