@@ -36,9 +36,29 @@ class TrainingBudget:
     """... but never after fewer epochs than this."""
     large_table_row_passes: int = 3_000_000
     """Row passes of a large table's budget."""
+    width_per_root_cell: float = 1.0
+    """Automatic ``hidden_sizes``: the first hidden layer is this times the square root of the table's
+    cells (rows x network units) wide ..."""
+    min_width: int = 64
+    """... but at least this many ..."""
+    max_width: int = 256
+    """... and at most this many; the second hidden layer has half as many."""
 
 
 DEFAULT_BUDGET = TrainingBudget()
+
+
+def automatic_hidden_sizes(
+    n_samples: int, n_units: int, budget: TrainingBudget = DEFAULT_BUDGET
+) -> tuple[int, int]:
+    """Hidden layer widths for a table of ``n_samples`` rows and ``n_units`` network units: ``(w, w // 2)``.
+
+    ``w`` is ``width_per_root_cell * sqrt(n_samples * n_units)`` rounded up to
+    a multiple of 16, kept between ``min_width`` and ``max_width``.
+    """
+    width = 16 * math.ceil(budget.width_per_root_cell * math.sqrt(n_samples * n_units) / 16)
+    width = int(min(max(width, budget.min_width), budget.max_width))
+    return width, width // 2
 
 
 def automatic_training(
