@@ -12,6 +12,7 @@ from revimpute.impute import ClusterImputer, SklearnImputer
 @parametrize_with_checks(
     [
         ReverseImputer(hidden_sizes=(16,), latent_size=4, max_epochs=3, reverse_steps=3),
+        ReverseImputer(hidden_sizes=None, latent_size=4, max_epochs=3, reverse_steps=3, n_models=1),
         ClusterImputer(n_clusters=3),
         SklearnImputer(KNNImputer()),
     ]

@@ -127,10 +127,11 @@ class ReverseImputer(BaseImputer):
     ----------
     missing_values : float, int or None, default=np.nan
         Placeholder for missing cells (NaN, None and pd.NA always count).
-    hidden_sizes : tuple of int or None, default=None
+    hidden_sizes : tuple of int or None, default=(256, 128)
         Hidden layer widths of the encoder (the decoder mirrors them). None
         picks two layers from the table's size
-        (:func:`revimpute.nn.budget.automatic_hidden_sizes`).
+        (:func:`revimpute.nn.budget.automatic_hidden_sizes`): narrower
+        networks on smaller tables, less work per training step.
     latent_size : int or None, default=None
         Bottleneck width; None means ``min(32, max(2, n_features))``.
     max_epochs : int, default=500
@@ -326,7 +327,7 @@ class ReverseImputer(BaseImputer):
         self,
         *,
         missing_values: Any = np.nan,
-        hidden_sizes: tuple[int, ...] | None = None,
+        hidden_sizes: tuple[int, ...] | None = (256, 128),
         latent_size: int | None = None,
         max_epochs: int = 500,
         batch_size: int | None = None,

@@ -25,7 +25,11 @@ class TrainingBudget:
     """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
 
     steps: int = 1600
-    """Adam steps per network."""
+    """Adam steps per network ..."""
+    small_table_rows: int = 0
+    """... except on tables of fewer rows than this (0: none), which take ..."""
+    small_table_steps: int = 1200
+    """... this many."""
     max_batch: int = 128
     """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
     lr_scale: float = 10.0
@@ -80,7 +84,8 @@ def automatic_training(
         }
     batch = min(n_train, budget.max_batch)
     steps_per_epoch = math.ceil(n_train / batch)
-    epochs = int(min(max_epochs, max(1, math.ceil(budget.steps / steps_per_epoch))))
+    steps = budget.small_table_steps if n_samples < budget.small_table_rows else budget.steps
+    epochs = int(min(max_epochs, max(1, math.ceil(steps / steps_per_epoch))))
     return {
         "batch_size": batch,
         "learning_rate": learning_rate * budget.lr_scale,
