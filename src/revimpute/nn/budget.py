@@ -26,7 +26,7 @@ class TrainingBudget:
 
     steps: int = 1600
     """Adam steps per network ..."""
-    small_table_rows: int = 0
+    small_table_rows: int = 300
     """... except on tables of fewer rows than this (0: none), which take ..."""
     small_table_steps: int = 1200
     """... this many."""
