@@ -170,15 +170,6 @@ def test_automatic_budget_by_table_size():
     assert large["learning_rate"] == pytest.approx(8e-3)
 
 
-def test_small_tables_can_take_a_smaller_step_budget():
-    budget = TrainingBudget(steps=1600, max_batch=128, small_table_rows=300, small_table_steps=1200)
-    small = automatic_training(200, 0.1, 1e-3, 2000, None, budget)  # 180 training rows: 2 steps an epoch
-    assert small["batch_size"] == 128 and small["max_epochs"] == 600
-    at_the_bound = automatic_training(300, 0.1, 1e-3, 2000, None, budget)  # 270 rows: 3 steps an epoch
-    assert at_the_bound["max_epochs"] == 534  # the full 1,600 steps
-    assert automatic_training(200, 0.1, 1e-3, 2000, None, TrainingBudget())["max_epochs"] == 800
-
-
 def test_automatic_widths_grow_with_the_square_root_of_the_cells():
     assert automatic_hidden_sizes(150, 4) == (64, 32)  # sqrt(600) = 24.5: the lower bound
     assert automatic_hidden_sizes(500, 20) == (112, 56)  # sqrt(10,000) = 100, up to a multiple of 16

@@ -25,11 +25,7 @@ class TrainingBudget:
     """The knobs of the automatic budget for tables of up to :data:`LARGE_TABLE_ROWS` rows."""
 
     steps: int = 1600
-    """Adam steps per network ..."""
-    small_table_rows: int = 300
-    """... except on tables of fewer rows than this (0: none), which take ..."""
-    small_table_steps: int = 1200
-    """... this many."""
+    """Adam steps per network."""
     max_batch: int = 128
     """Rows per step at most (a table with fewer training rows trains on all of them at once)."""
     lr_scale: float = 10.0
@@ -84,8 +80,7 @@ def automatic_training(
         }
     batch = min(n_train, budget.max_batch)
     steps_per_epoch = math.ceil(n_train / batch)
-    steps = budget.small_table_steps if n_samples < budget.small_table_rows else budget.steps
-    epochs = int(min(max_epochs, max(1, math.ceil(steps / steps_per_epoch))))
+    epochs = int(min(max_epochs, max(1, math.ceil(budget.steps / steps_per_epoch))))
     return {
         "batch_size": batch,
         "learning_rate": learning_rate * budget.lr_scale,
