@@ -168,6 +168,8 @@ def test_automatic_budget_by_table_size():
     large = automatic_training(LARGE_TABLE_ROWS * 8, 0.1, 1e-3, 500, None, budget)
     assert large["batch_size"] == 1024 and large["max_epochs"] == 33
     assert large["learning_rate"] == pytest.approx(8e-3)
+    default = automatic_training(200, 0.1, 1e-3, 500, None)  # 2 steps an epoch: max_epochs caps 1,600 steps
+    assert default["batch_size"] == 128 and default["max_epochs"] == 500
 
 
 def test_automatic_widths_grow_with_the_square_root_of_the_cells():

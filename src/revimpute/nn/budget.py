@@ -1,12 +1,14 @@
 """The automatic training budget: batch size, step size, steps and stopping rule from the table's size.
 
 Up to :data:`LARGE_TABLE_ROWS` rows, every network of the ensemble takes a
-fixed number of Adam steps (:attr:`TrainingBudget.steps`) on batches of up to
-:attr:`TrainingBudget.max_batch` rows (all the training rows of a table
-with fewer: one step an epoch), with the step size scaled from ``learning_rate``
-and decayed by a cosine to 0 at the end of the budget; the best weights on the
-held-out rows are kept, and a network whose held-out loss has not improved for
-``patience`` epochs stops early. Larger tables train on batches of
+fixed number of Adam steps (:attr:`TrainingBudget.steps`; fewer where
+``max_epochs`` caps the epochs first, as its default 500 does for tables with
+one or two steps an epoch) on batches of up to :attr:`TrainingBudget.max_batch`
+rows (all the training rows of a table with fewer: one step an epoch), with
+the step size scaled from ``learning_rate`` and decayed by a cosine to 0 at
+the end of the budget; the best weights on the held-out rows are kept, and a
+network whose held-out loss has not improved for ``patience`` epochs stops
+early. Larger tables train on batches of
 ``n_samples // 100`` rows (at most 1,024) for about 3 million row passes, the
 step size scaled linearly with the batch, also with a cosine decay.
 """
