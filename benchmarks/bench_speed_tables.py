@@ -49,7 +49,8 @@ from sklearn.datasets import load_breast_cancer
 from revimpute import ReverseImputer, get_imputer
 
 SYNTHETIC = {"200x10": (200, 10), "500x20": (500, 20), "1000x30": (1000, 30),
-             "5000x30": (5000, 30), "20000x50": (20000, 50)}
+             "5000x30": (5000, 30), "20000x50": (20000, 50),
+             "300x30": (300, 30), "2000x10": (2000, 10)}  # the last two: shapes for budget sweeps
 TABLES = [*SYNTHETIC, "breast_cancer"]
 DEFAULT_TABLES = ["200x10", "500x20", "1000x30", "5000x30", "20000x50", "breast_cancer"]
 METHODS = ["reverse", "iterative", "forest", "knn", "mean"]

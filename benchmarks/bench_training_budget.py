@@ -29,20 +29,23 @@ import numpy as np
 from revimpute import ReverseImputer
 from revimpute.bench.cases import Case, prepare_case
 from revimpute.nn import budget as budget_module
-from revimpute.nn.budget import TrainingBudget, automatic_training
+from revimpute.nn.budget import TrainingBudget, automatic_hidden_sizes, automatic_training
 
 from bench_speed_tables import SYNTHETIC, flop_counts, holes, synthetic
 
 
 class BudgetImputer(ReverseImputer):
-    """ReverseImputer whose automatic budget uses the module-level :data:`CURRENT` knobs."""
+    """ReverseImputer whose automatic budget and widths use the module-level :data:`CURRENT` knobs."""
 
-    def training_config(self, n_features, n_samples):
-        config = super().training_config(n_features, n_samples)
-        if self.batch_size is not None:
-            return config
-        fields = automatic_training(n_samples, self.validation_fraction, self.learning_rate, self.max_epochs,
-                                    self.patience, budget=CURRENT)
+    def training_config(self, n_features, n_samples, n_units=None):
+        config = super().training_config(n_features, n_samples, n_units)
+        fields = {}
+        if self.hidden_sizes is None:
+            fields["hidden_sizes"] = automatic_hidden_sizes(n_samples, n_features if n_units is None else n_units,
+                                                            CURRENT)
+        if self.batch_size is None:
+            fields.update(automatic_training(n_samples, self.validation_fraction, self.learning_rate,
+                                             self.max_epochs, self.patience, budget=CURRENT))
         return dataclasses.replace(config, **fields)
 
 

@@ -45,3 +45,14 @@ def test_every_registry_imputer_passes_scikit_learns_checks(name):
     still_failing = {r["check_name"] for r in results if r["status"] == "xfail"}
     assert still_failing == set(expected), "a check listed as failing passes now: drop it from EXPECTED_FAILED"
     assert sum(r["status"] == "passed" for r in results) >= 40
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.SkipTestWarning")
+def test_reverse_imputer_with_automatic_widths_passes_scikit_learns_checks():
+    from revimpute import ReverseImputer
+
+    imputer = ReverseImputer(hidden_sizes=None, latent_size=4, max_epochs=3, reverse_steps=3, n_models=1)
+    results = check_estimator(imputer, on_fail=None)
+    failed = {r["check_name"]: str(r["exception"]).splitlines()[:1] for r in results if r["status"] == "failed"}
+    assert not failed, failed

@@ -9,7 +9,7 @@ import torch
 
 from revimpute import ReverseImputer
 from revimpute.nn import TrainingConfig, train_autoencoder
-from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_training
+from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_hidden_sizes, automatic_training
 from revimpute.nn.ensemble import FrozenEnsemble, StackedAdam, train_ensemble
 from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
 from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
@@ -168,6 +168,37 @@ def test_automatic_budget_by_table_size():
     large = automatic_training(LARGE_TABLE_ROWS * 8, 0.1, 1e-3, 500, None, budget)
     assert large["batch_size"] == 1024 and large["max_epochs"] == 33
     assert large["learning_rate"] == pytest.approx(8e-3)
+    default = automatic_training(200, 0.1, 1e-3, 500, None)  # 2 steps an epoch: max_epochs caps 1,600 steps
+    assert default["batch_size"] == 128 and default["max_epochs"] == 500
+
+
+def test_automatic_widths_grow_with_the_square_root_of_the_cells():
+    assert automatic_hidden_sizes(150, 4) == (64, 32)  # sqrt(600) = 24.5: the lower bound
+    assert automatic_hidden_sizes(500, 20) == (112, 56)  # sqrt(10,000) = 100, up to a multiple of 16
+    assert automatic_hidden_sizes(1000, 30) == (176, 88)  # sqrt(30,000) = 173.2
+    assert automatic_hidden_sizes(5000, 30) == (256, 128)  # sqrt(150,000) = 387: the upper bound
+    wide = TrainingBudget(width_per_root_cell=2.0, min_width=32, max_width=1024)
+    assert automatic_hidden_sizes(1000, 30, wide) == (352, 176)
+    assert automatic_hidden_sizes(10, 2, wide) == (32, 16)
+
+
+def test_automatic_widths_follow_the_networks_units_and_survive_save_load(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=120), "y": rng.normal(size=120),
+                          "c": rng.choice([f"k{i}" for i in range(12)], size=120)})
+    frame.loc[::9, "x"] = np.nan
+    imputer = ReverseImputer(hidden_sizes=None, max_epochs=3, reverse_steps=3, n_models=2, random_state=0)
+    config = imputer.training_config(3, 120, n_units=14)
+    assert config.hidden_sizes == automatic_hidden_sizes(120, 14) == (64, 32)  # 14 units: sqrt(1,680) = 41
+    assert imputer.training_config(3, 5000).hidden_sizes == (128, 64)  # sqrt(15,000) = 122.5
+    filled = imputer.fit_transform(frame)
+    widths = {tuple(layer.out_features for layer in model.modules() if isinstance(layer, torch.nn.Linear))[:2]
+              for model in imputer.models_}
+    assert widths == {(64, 32)}
+    folder = imputer.save(tmp_path / "model")
+    loaded = ReverseImputer.load(folder)
+    assert loaded.get_params()["hidden_sizes"] is None
+    pd.testing.assert_frame_equal(loaded.transform(frame), filled)
 
 
 def test_cgroup_quota_is_read_in_cores(tmp_path):

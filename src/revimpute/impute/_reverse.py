@@ -25,7 +25,7 @@ from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
-from revimpute.nn.budget import automatic_training
+from revimpute.nn.budget import automatic_hidden_sizes, automatic_training
 from revimpute.nn.ensemble import train_ensemble
 from revimpute.nn.parallel import check_stop, map_networks
 from revimpute.nn.threads import choose_threads, compute_threads
@@ -121,8 +121,11 @@ class ReverseImputer(_NumericImputer):
     ----------
     missing_values : float, int or None, default=np.nan
         Placeholder for missing cells (NaN, None and pd.NA always count).
-    hidden_sizes : tuple of int, default=(256, 128)
-        Hidden layer widths of the encoder (the decoder mirrors them).
+    hidden_sizes : tuple of int or None, default=(256, 128)
+        Hidden layer widths of the encoder (the decoder mirrors them). None
+        picks two layers from the table's size
+        (:func:`revimpute.nn.budget.automatic_hidden_sizes`): narrower
+        networks on smaller tables, less work per training step.
     latent_size : int or None, default=None
         Bottleneck width; None means ``min(32, max(2, n_features))``.
     max_epochs : int, default=500
@@ -279,7 +282,7 @@ class ReverseImputer(_NumericImputer):
 
     _parameter_constraints: dict = {
         **_NumericImputer._parameter_constraints,
-        "hidden_sizes": [tuple, list],
+        "hidden_sizes": [tuple, list, None],
         "latent_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -318,7 +321,7 @@ class ReverseImputer(_NumericImputer):
         self,
         *,
         missing_values: Any = np.nan,
-        hidden_sizes: tuple[int, ...] = (256, 128),
+        hidden_sizes: tuple[int, ...] | None = (256, 128),
         latent_size: int | None = None,
         max_epochs: int = 500,
         batch_size: int | None = None,
@@ -386,7 +389,7 @@ class ReverseImputer(_NumericImputer):
     def _validate_params(self) -> None:
         """scikit-learn's parameter checks, plus the values inside ``hidden_sizes``."""
         super()._validate_params()
-        sizes = self.hidden_sizes
+        sizes = () if self.hidden_sizes is None else self.hidden_sizes
         if not all(isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1 for h in sizes):
             raise InvalidParameterError(
                 f"The 'hidden_sizes' parameter of ReverseImputer must list whole numbers >= 1 (layer "
@@ -394,9 +397,17 @@ class ReverseImputer(_NumericImputer):
             )
 
     # --- configuration --------------------------------------------------------
-    def training_config(self, n_features: int, n_samples: int) -> TrainingConfig:
-        """The :class:`TrainingConfig` these parameters give for a table of this size."""
+    def training_config(self, n_features: int, n_samples: int, n_units: int | None = None) -> TrainingConfig:
+        """The :class:`TrainingConfig` these parameters give for a table of this size.
+
+        ``n_features`` counts the table's columns, ``n_units`` the network's
+        units (more than the columns when categories are one-hot; default:
+        ``n_features``).
+        """
         latent = self.latent_size or min(32, max(2, n_features))
+        hidden = self.hidden_sizes
+        if hidden is None:
+            hidden = automatic_hidden_sizes(n_samples, n_features if n_units is None else n_units)
         if self.batch_size is None:  # the automatic budget (revimpute.nn.budget)
             budget = automatic_training(
                 n_samples, self.validation_fraction, self.learning_rate, self.max_epochs, self.patience
@@ -408,7 +419,7 @@ class ReverseImputer(_NumericImputer):
                 "lr_schedule": "constant", "min_relative_improvement": 0.0,
             }
         return TrainingConfig(
-            hidden_sizes=tuple(int(h) for h in self.hidden_sizes),
+            hidden_sizes=tuple(int(h) for h in hidden),
             latent_size=int(latent),
             corruption_rate=self.corruption_rate,
             corruption=self.corruption,
@@ -446,7 +457,7 @@ class ReverseImputer(_NumericImputer):
         n_columns = layout.n_columns if layout is not None else units.shape[1]
         n_models = self.model_count(units.shape[0], n_columns)
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
-        config = self.training_config(n_columns, units.shape[0])
+        config = self.training_config(n_columns, units.shape[0], n_units=units.shape[1])
         device = _resolve_device(self.device)
         stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
         side_by_side = not stacked and self.n_jobs not in (None, 1)  # jobs share PyTorch's threads as asked

@@ -1,12 +1,14 @@
 """The automatic training budget: batch size, step size, steps and stopping rule from the table's size.
 
 Up to :data:`LARGE_TABLE_ROWS` rows, every network of the ensemble takes a
-fixed number of Adam steps (:attr:`TrainingBudget.steps`) on batches of up to
-:attr:`TrainingBudget.max_batch` rows (all the training rows of a table
-with fewer: one step an epoch), with the step size scaled from ``learning_rate``
-and decayed by a cosine to 0 at the end of the budget; the best weights on the
-held-out rows are kept, and a network whose held-out loss has not improved for
-``patience`` epochs stops early. Larger tables train on batches of
+fixed number of Adam steps (:attr:`TrainingBudget.steps`; fewer where
+``max_epochs`` caps the epochs first, as its default 500 does for tables with
+one or two steps an epoch) on batches of up to :attr:`TrainingBudget.max_batch`
+rows (all the training rows of a table with fewer: one step an epoch), with
+the step size scaled from ``learning_rate`` and decayed by a cosine to 0 at
+the end of the budget; the best weights on the held-out rows are kept, and a
+network whose held-out loss has not improved for ``patience`` epochs stops
+early. Larger tables train on batches of
 ``n_samples // 100`` rows (at most 1,024) for about 3 million row passes, the
 step size scaled linearly with the batch, also with a cosine decay.
 """
@@ -36,9 +38,29 @@ class TrainingBudget:
     """... but never after fewer epochs than this."""
     large_table_row_passes: int = 3_000_000
     """Row passes of a large table's budget."""
+    width_per_root_cell: float = 1.0
+    """Automatic ``hidden_sizes``: the first hidden layer is this times the square root of the table's
+    cells (rows x network units) wide ..."""
+    min_width: int = 64
+    """... but at least this many ..."""
+    max_width: int = 256
+    """... and at most this many; the second hidden layer has half as many."""
 
 
 DEFAULT_BUDGET = TrainingBudget()
+
+
+def automatic_hidden_sizes(
+    n_samples: int, n_units: int, budget: TrainingBudget = DEFAULT_BUDGET
+) -> tuple[int, int]:
+    """Hidden layer widths for a table of ``n_samples`` rows and ``n_units`` network units: ``(w, w // 2)``.
+
+    ``w`` is ``width_per_root_cell * sqrt(n_samples * n_units)`` rounded up to
+    a multiple of 16, kept between ``min_width`` and ``max_width``.
+    """
+    width = 16 * math.ceil(budget.width_per_root_cell * math.sqrt(n_samples * n_units) / 16)
+    width = int(min(max(width, budget.min_width), budget.max_width))
+    return width, width // 2
 
 
 def automatic_training(
