@@ -137,7 +137,8 @@ def number_values(values: np.ndarray, code: ColumnCode, series: pd.Series, clip:
     ----------
     values : ndarray of float
         Imputed values of a numeric, integer or datetime column, in work
-        units (datetimes in ``code.unit`` since the epoch, UTC).
+        units (datetimes in ``code.unit`` since the epoch, UTC; they come
+        back in the column's time zone, else the one seen at fit).
     code : ColumnCode
         What fit learned about the column.
     series : pandas.Series
@@ -161,8 +162,9 @@ def number_values(values: np.ndarray, code: ColumnCode, series: pd.Series, clip:
         return np.array([render_cell(v) for v in typed], dtype=object)
     if code.kind == ColumnKind.DATETIME:
         stamps = _datetimes(values, code)
-        if code.timezone is not None:
-            stamps = stamps.tz_localize("UTC").tz_convert(code.timezone)
+        timezone = dtype.tz if isinstance(dtype, pd.DatetimeTZDtype) else code.timezone
+        if timezone is not None:
+            stamps = stamps.tz_localize("UTC").tz_convert(timezone)
         if isinstance(dtype, pd.DatetimeTZDtype):
             stamps = stamps.as_unit(dtype.unit)
         elif isinstance(dtype, np.dtype) and dtype.kind == "M":
