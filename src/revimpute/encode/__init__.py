@@ -1,5 +1,6 @@
-"""Table <-> float tensor: column kinds, scaling, categorical groups, inverse transform."""
+"""Table <-> float tensor (network units) or one work column per column: column kinds, scaling, class codes, inverse transform."""
 
+from revimpute.encode.codes import CodedTable, CodeEncoder
 from revimpute.encode.kinds import ColumnKind, infer_column_kind, infer_column_kinds
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import SCALINGS, NumericScaler
@@ -7,6 +8,8 @@ from revimpute.encode.table import EncodedTable, TableEncoder
 
 __all__ = [
     "SCALINGS",
+    "CodeEncoder",
+    "CodedTable",
     "ColumnKind",
     "EncodedTable",
     "NumericScaler",

@@ -22,16 +22,15 @@ cells, the index, column names and dtypes come back exactly as given.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from revimpute.encode.cells import render_cell
 from revimpute.encode.checks import empty_columns_error, plain, text_cells_error, unknown_categories_error
+from revimpute.encode.columns import ColumnCode, holding_kind, number_values, observed_categories
 from revimpute.encode.finite import reject_infinite
-from revimpute.encode.integers import float_to_integer
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.numeric import NumericScaler, unscalable_columns
@@ -39,27 +38,6 @@ from revimpute.exceptions import InputDataError
 
 HANDLE_UNKNOWN = ("missing", "error")
 _NUMBER_KINDS = (ColumnKind.NUMERIC, ColumnKind.INTEGER, ColumnKind.DATETIME)
-
-
-@dataclass
-class ColumnCode:
-    """How one column is encoded (learned at fit)."""
-
-    kind: ColumnKind
-    start: int = 0
-    width: int = 0
-    categories: list[Any] = field(default_factory=list)
-    low: float = np.nan
-    high: float = np.nan
-    timezone: str | None = None
-    round_to_days: bool = False
-    empty: bool = False
-    exact_low: int | None = None
-    exact_high: int | None = None
-
-    @property
-    def encoded(self) -> bool:
-        return self.width > 0
 
 
 @dataclass
@@ -84,43 +62,8 @@ class EncodedTable:
     unknown: dict[Any, list[Any]]
 
 
-def _holding_kind(series: pd.Series, code: ColumnCode) -> pd.Series:
-    """A column with no observed value, in a dtype that can hold the values of its kind.
-
-    A column that is entirely missing reads as float64 (a CSV column of empty
-    cells, say); the imputed categories, booleans or datetimes need another
-    dtype. Columns with an observed value are returned as they are.
-    """
-    if series.notna().any() or not pd.api.types.is_float_dtype(series.dtype):
-        return series
-    if code.kind == ColumnKind.CATEGORICAL:
-        return series.astype(object)
-    if code.kind == ColumnKind.BOOLEAN:
-        return series.astype("boolean")
-    if code.kind == ColumnKind.INTEGER:
-        return series.astype("Int64")
-    if code.kind == ColumnKind.DATETIME:
-        dtype = pd.DatetimeTZDtype(tz=code.timezone) if code.timezone else np.dtype("datetime64[ns]")
-        return pd.Series(pd.NaT, index=series.index, dtype=dtype, name=series.name)
-    return series
-
-
-def _holds_text(series: pd.Series) -> bool:
-    """True for a string column, or an object column whose values are text."""
-    if isinstance(series.dtype, pd.StringDtype):
-        return True
-    if series.dtype != object:
-        return False
-    observed = series.dropna()
-    return bool(len(observed)) and isinstance(observed.iloc[0], str)
-
-
 def _label(frame: pd.DataFrame, j: int) -> Any:
     return frame.columns[j]
-
-
-def _json_value(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value
 
 
 class TableEncoder:
@@ -266,7 +209,7 @@ class TableEncoder:
                 boolean_units.append(code.start)
                 code.width = 1
             else:
-                code.categories = self._categories(series)
+                code.categories = observed_categories(series)
                 code.width = len(code.categories)
                 groups.append((code.start, code.start + code.width))
             column_of_unit.extend([n_encoded] * code.width)
@@ -286,19 +229,6 @@ class TableEncoder:
         self.scaler_ = NumericScaler(self.scaling).fit(np.nan_to_num(numbers), np.isnan(numbers))
         self.n_columns_ = frame.shape[1]
         return self
-
-    @staticmethod
-    def _categories(series: pd.Series) -> list[Any]:
-        observed = series.dropna()
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            present = set(observed.unique().tolist())
-            return [_json_value(c) for c in series.cat.categories if c in present]
-        values = pd.unique(observed)
-        try:
-            values = sorted(values)
-        except TypeError:
-            values = sorted(values, key=repr)
-        return [_json_value(v) for v in values]
 
     # --- encode ----------------------------------------------------------------------
     def encode(self, frame: pd.DataFrame) -> EncodedTable:
@@ -419,7 +349,7 @@ class TableEncoder:
             if rows.size == 0 or not (code.encoded or code.empty):
                 k += is_number
                 continue
-            series = _holding_kind(out.iloc[:, j].copy(), code)
+            series = holding_kind(out.iloc[:, j].copy(), code)
             if code.empty:
                 if code.kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER):
                     series.iloc[rows] = 0
@@ -428,7 +358,7 @@ class TableEncoder:
                 else:
                     continue
             elif is_number:
-                series.iloc[rows] = self._number_values(numbers[rows, k], code, series, clip)
+                series.iloc[rows] = number_values(numbers[rows, k], code, series, clip)
                 k += 1
             elif code.kind == ColumnKind.BOOLEAN:
                 p = filled[rows, code.start].astype(np.float64)
@@ -453,34 +383,6 @@ class TableEncoder:
             out.isetitem(j, series)
         confidence.columns = frame.columns
         return out, confidence
-
-    @staticmethod
-    def _number_values(values: np.ndarray, code: ColumnCode, series: pd.Series, clip: bool) -> Any:
-        """Imputed values in table units as the column's own dtype can hold them."""
-        if clip or code.kind != ColumnKind.NUMERIC:  # whole numbers and datetimes: always
-            values = np.clip(values, code.low, code.high)
-        dtype = series.dtype
-        if _holds_text(series):  # numbers written as text keep their text; imputed ones are written too
-            typed = TableEncoder._number_values(values, code, pd.Series(dtype=object), clip=False)
-            return np.array([render_cell(v) for v in typed], dtype=object)
-        if code.kind == ColumnKind.DATETIME:
-            step = 86400.0 if code.round_to_days else 1.0
-            seconds = np.rint(values / step) * step
-            stamps = pd.to_datetime(seconds, unit="s")
-            if code.timezone is not None:
-                stamps = stamps.tz_localize("UTC").tz_convert(code.timezone)
-            if isinstance(dtype, pd.DatetimeTZDtype):
-                stamps = stamps.as_unit(dtype.unit)
-            elif isinstance(dtype, np.dtype) and dtype.kind == "M":
-                stamps = stamps.as_unit(np.datetime_data(dtype)[0])
-            return stamps if dtype != object else np.array(list(stamps), dtype=object)
-        if pd.api.types.is_integer_dtype(dtype):
-            return float_to_integer(values, getattr(dtype, "numpy_dtype", dtype), code.exact_low, code.exact_high)
-        if pd.api.types.is_float_dtype(dtype):
-            return values.astype(getattr(dtype, "numpy_dtype", dtype))
-        if code.kind == ColumnKind.INTEGER:
-            return np.array([int(v) for v in float_to_integer(values, np.int64)], dtype=object)
-        return np.array([float(v) for v in values], dtype=object)
 
     # --- persistence -------------------------------------------------------------------
     def to_json(self) -> dict:

@@ -7,8 +7,23 @@ import numpy as np
 import pandas as pd
 from sklearn.utils._param_validation import StrOptions
 
-from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES
-from revimpute.impute._mixed import HANDLE_UNKNOWN, Encoded, _MixedImputer, fill_value
+from revimpute.encode.codes import CLASS_KINDS, CodedTable
+from revimpute.encode.columns import ColumnCode
+from revimpute.encode.integers import float_to_integer
+from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind
+from revimpute.impute._mixed import HANDLE_UNKNOWN, _MixedImputer
+
+
+def fill_value(code: ColumnCode, fill: float) -> Any:
+    """A column's fill ``fill`` (in work units) in its own type (datetimes as UTC timestamps)."""
+    if code.kind in CLASS_KINDS:
+        return code.categories[int(fill)]
+    if code.kind == ColumnKind.DATETIME:
+        return pd.Timestamp(int(round(fill)), unit="ns", tz="UTC")
+    if code.kind == ColumnKind.INTEGER:
+        clipped = np.clip([fill], code.low, code.high)
+        return int(float_to_integer(clipped, np.int64, code.exact_low, code.exact_high)[0])
+    return float(fill)
 
 
 class MeanModeImputer(_MixedImputer):
@@ -71,7 +86,10 @@ class MeanModeImputer(_MixedImputer):
 
     def _learn(self, frame: pd.DataFrame) -> None:
         """Each column's fill value."""
-        self.fill_values_ = {spec.label: fill_value(spec) for spec in self.specs_}
+        codes = self.code_encoder_.codes_
+        self.fill_values_ = {
+            label: fill_value(code, fill) for label, code, fill in zip(self.code_encoder_.labels_, codes, self.fills_)
+        }
 
-    def _impute_encoded(self, encoded: Encoded) -> np.ndarray:
+    def _impute_encoded(self, encoded: CodedTable) -> np.ndarray:
         return self._initial_fill(encoded)

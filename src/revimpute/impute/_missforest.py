@@ -12,10 +12,11 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.preprocessing import OneHotEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from revimpute.encode.codes import CLASS_KINDS, NUMBER_KINDS, CodedTable
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind
 from revimpute.impute._base import RANDOM_STATE, check_generator
 from revimpute.impute._errors import as_input_error
-from revimpute.impute._mixed import CLASS_KINDS, HANDLE_UNKNOWN, Encoded, _MixedImputer
+from revimpute.impute._mixed import HANDLE_UNKNOWN, _MixedImputer
 
 
 class MissForestImputer(_MixedImputer):
@@ -155,14 +156,14 @@ class MissForestImputer(_MixedImputer):
         self._warn_identifiers(frame)
         return self._output(frame, encoded, filled, info)
 
-    def _impute_encoded(self, encoded: Encoded) -> np.ndarray:
+    def _impute_encoded(self, encoded: CodedTable) -> np.ndarray:
         """The forests of ``forests_`` iterated on ``encoded`` (see Notes)."""
-        forests = [self.forests_[spec.label] for spec in self.specs_]
+        forests = [self.forests_[label] for label in self.code_encoder_.labels_]
         filled, _, _, _ = self._iterate(self._initial_fill(encoded), encoded, forests, rng=None)
         return filled
 
     # --- the algorithm --------------------------------------------------------------------
-    def _learn(self, frame: pd.DataFrame) -> tuple[Encoded, np.ndarray]:
+    def _learn(self, frame: pd.DataFrame) -> tuple[CodedTable, np.ndarray]:
         """Run MissForest on ``frame``, keep the forests for :meth:`transform`; the work matrix and its iterate."""
         encoded = self._encode(frame, at_fit=True)
         self.encoders_ = self._make_encoders()
@@ -170,22 +171,22 @@ class MissForestImputer(_MixedImputer):
         self.order_ = np.argsort(gaps, kind="stable")
         rng = check_generator(self.random_state)
         filled, forests, n_iter, history = self._iterate(
-            self._initial_fill(encoded), encoded, [None] * len(self.specs_), rng=rng
+            self._initial_fill(encoded), encoded, [None] * len(self.code_encoder_.codes_), rng=rng
         )
         for k in self.order_:  # columns complete at fit: a forest for transform
             if forests[k] is None:
                 predictors = self._predictors(filled, k)
                 forests[k] = self._fit_forest(k, rng, predictors, self._target(filled, k))
-        self.forests_ = {spec.label: forest for spec, forest in zip(self.specs_, forests)}
+        self.forests_ = dict(zip(self.code_encoder_.labels_, forests))
         self.n_iter_ = n_iter
         self.convergence_ = history
         return encoded, filled
 
     def _make_encoders(self) -> list[OneHotEncoder | None]:
         encoders: list[OneHotEncoder | None] = []
-        for spec in self.specs_:
-            if spec.kind == ColumnKind.CATEGORICAL:
-                codes = np.arange(len(spec.classes))
+        for code in self.code_encoder_.codes_:
+            if code.kind == ColumnKind.CATEGORICAL:
+                codes = np.arange(len(code.categories))
                 encoder = OneHotEncoder(categories=[codes], sparse_output=False, dtype=np.float64)
                 encoders.append(encoder.fit(codes.reshape(-1, 1)))
             else:
@@ -208,7 +209,7 @@ class MissForestImputer(_MixedImputer):
         return np.hstack(others)
 
     def _target(self, filled: np.ndarray, k: int) -> np.ndarray:
-        if self.specs_[k].kind in CLASS_KINDS:
+        if self.code_encoder_.codes_[k].kind in CLASS_KINDS:
             return np.rint(filled[:, k]).astype(np.int64)
         return filled[:, k]
 
@@ -216,7 +217,7 @@ class MissForestImputer(_MixedImputer):
         seed = int(rng.integers(np.iinfo(np.int32).max))
         params = dict(n_estimators=self.n_estimators, max_features=self.max_features,
                       n_jobs=self.n_jobs, random_state=seed)
-        if self.specs_[k].kind in CLASS_KINDS:
+        if self.code_encoder_.codes_[k].kind in CLASS_KINDS:
             return RandomForestClassifier(**params)
         return RandomForestRegressor(**params)
 
@@ -229,10 +230,10 @@ class MissForestImputer(_MixedImputer):
                 return forest.fit(predictors, target)
 
     def _predict(self, forest: Any, predictors: np.ndarray, k: int, allowed: np.ndarray | None) -> np.ndarray:
-        if self.specs_[k].kind not in CLASS_KINDS:
+        if self.code_encoder_.codes_[k].kind not in CLASS_KINDS:
             with as_input_error(type(forest).__name__, "predict"):
                 return forest.predict(predictors)
-        scores = np.zeros((predictors.shape[0], len(self.specs_[k].classes)))
+        scores = np.zeros((predictors.shape[0], len(self.code_encoder_.codes_[k].categories)))
         with as_input_error(type(forest).__name__, "predict"):
             scores[:, forest.classes_] = forest.predict_proba(predictors)
         if allowed is not None:
@@ -242,7 +243,7 @@ class MissForestImputer(_MixedImputer):
     def _iterate(
         self,
         filled: np.ndarray,
-        encoded: Encoded,
+        encoded: CodedTable,
         forests: list[Any],
         rng: np.random.Generator | None,
     ) -> tuple[np.ndarray, list[Any], int, list[tuple[float, float]]]:
@@ -257,10 +258,11 @@ class MissForestImputer(_MixedImputer):
         visit = [int(k) for k in self.order_ if missing[:, k].any()]
         if not visit:
             return filled, forests, 0, []
-        numeric = np.array([spec.is_numeric for spec in self.specs_])
+        codes = self.code_encoder_.codes_
+        numeric = np.array([code.kind in NUMBER_KINDS for code in codes])
         kinds_with_gaps = [bool(missing[:, numeric].any()), bool(missing[:, ~numeric].any())]
-        low = np.array([spec.low if spec.is_numeric else 0.0 for spec in self.specs_])
-        span = np.array([spec.high - spec.low if spec.is_numeric else 1.0 for spec in self.specs_])
+        low = np.where(numeric, [code.low for code in codes], 0.0)
+        span = np.where(numeric, [code.high - code.low for code in codes], 1.0)
         span = np.where(span > 0, span, 1.0)
         n_class_gaps = max(int(missing[:, ~numeric].sum()), 1)
 
