@@ -314,3 +314,22 @@ def test_less_common_dtypes_round_trip(make):
     gaps = holed["when"].isna()
     assert out.loc[gaps, "when"].between(frame["when"].min(), frame["when"].max()).all()
     assert {type(v) for v in out["ok"]} == {bool}
+
+
+@pytest.mark.parametrize("method", ["mean_mode", "most_frequent", "missforest_mixed", "constant", "reverse"])
+def test_columns_empty_at_transform_take_a_dtype_that_holds_their_kind(method):
+    from revimpute import get_imputer
+
+    train = pd.DataFrame({
+        "c": ["a", "b", "a", None, "b", "a"],
+        "x": [1.0, 2, 3, np.nan, 5, 6],
+        "b": [True, False, None, True, True, False],
+        "i": pd.array([1, 2, None, 4, 5, 6], dtype="Int64"),
+    })
+    params = {"hidden_sizes": (8,), "max_epochs": 3, "reverse_steps": 2, "n_models": 1} if method == "reverse" else {}
+    imputer = get_imputer(method, **params).fit(train)
+    test = pd.DataFrame({"c": [np.nan] * 3, "x": [1.0, np.nan, 3.0], "b": [np.nan] * 3, "i": [np.nan] * 3})
+    out = imputer.transform(test)
+    assert [str(d) for d in out.dtypes] == ["object", "float64", "boolean", "Int64"]
+    assert out.notna().all().all()
+    assert out["c"].isin(["a", "b", "missing_value"]).all()

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.encode.checks import empty_columns_error, text_cells_error
-from revimpute.encode.columns import ColumnCode, number_values, observed_categories
+from revimpute.encode.columns import ColumnCode, holding_kind, number_values, observed_categories
 from revimpute.encode.finite import reject_infinite
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kinds
 from revimpute.exceptions import InputDataError
@@ -68,6 +68,8 @@ def work_numbers(series: pd.Series, kind: ColumnKind, label: Any) -> np.ndarray:
         The column cannot be read as the kind it had at fit, or holds inf.
     """
     if kind == ColumnKind.DATETIME:
+        if not series.notna().any():  # no observed value: nothing to read, whatever the dtype
+            return np.full(len(series), np.nan)
         if not (pd.api.types.is_datetime64_any_dtype(series.dtype) or series.dtype == object):
             raise InputDataError(
                 f"column {label!r} held datetimes at fit but has dtype {series.dtype} now; "
@@ -253,7 +255,12 @@ class CodeEncoder:
 
     @staticmethod
     def _write(series: pd.Series, code: ColumnCode, rows: np.ndarray, work: np.ndarray) -> pd.Series:
-        """``series`` with the cells at positions ``rows`` set from work values ``work``."""
+        """``series`` with the cells at positions ``rows`` set from work values ``work``.
+
+        A column with no observed value (read as float64) first takes a dtype
+        that holds its kind (:func:`~revimpute.encode.columns.holding_kind`).
+        """
+        series = holding_kind(series, code)
         out = series.copy()
         if code.kind in NUMBER_KINDS:
             out.iloc[rows] = number_values(work, code, series, clip=False)

@@ -93,6 +93,8 @@ class ConstantImputer(_MixedImputer):
                 continue
             fill = self.fill_values_[frame.columns[j]]
             column = series.copy()
+            if not series.notna().any() and pd.api.types.is_float_dtype(series.dtype):
+                column = _holding(column, fill)  # a column with no observed value reads as float64
             if isinstance(column.dtype, pd.CategoricalDtype) and fill not in column.cat.categories:
                 raise InputDataError(
                     f"column {frame.columns[j]!r} is categorical without the category {fill!r}; give a "
@@ -107,3 +109,17 @@ class ConstantImputer(_MixedImputer):
                 ) from None
             out.isetitem(j, column)
         return as_requested(self, info.give_back(out))
+
+
+def _holding(column: pd.Series, fill: Any) -> pd.Series:
+    """An all-missing float64 ``column`` in the dtype the other imputers give a column of ``fill``'s kind."""
+    if isinstance(fill, (bool, np.bool_)):
+        return column.astype("boolean")
+    if isinstance(fill, (int, np.integer)):
+        return column.astype("Int64")
+    if isinstance(fill, pd.Timestamp):
+        dtype = pd.DatetimeTZDtype(tz=fill.tz) if fill.tz is not None else np.dtype("datetime64[ns]")
+        return pd.Series(pd.NaT, index=column.index, dtype=dtype, name=column.name)
+    if isinstance(fill, str):
+        return column.astype(object)
+    return column
