@@ -3,11 +3,13 @@
 The bounds come in table units (float64, seconds for datetimes). A whole-number
 column gets its lower bound rounded down and its upper bound rounded up, a
 datetime column to its whole days or seconds outward, so that rounding never
-narrows an interval; every bound is clipped as the imputed value is (integers
-and datetimes always, other numbers when ``clip``).
+narrows an interval. Bounds are not clipped to the range observed at fit (a
+missing value can lie beyond it), only to what the column's type can hold.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -42,8 +44,7 @@ def outward(values: np.ndarray, kind: ColumnKind, round_to_days: bool, whole: bo
 
 
 def interval_frames(
-    encoder: TableEncoder, frame: pd.DataFrame, lower: np.ndarray, upper: np.ndarray,
-    cell_missing: np.ndarray, clip: bool = True,
+    encoder: TableEncoder, frame: pd.DataFrame, lower: np.ndarray, upper: np.ndarray, cell_missing: np.ndarray,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Copies of ``frame`` whose imputed number cells hold the interval's bounds.
 
@@ -57,8 +58,6 @@ def interval_frames(
         Bounds in table units, one column per encoded number column, in order.
     cell_missing : ndarray of bool, shape (n, n_columns)
         The imputed cells (from :meth:`TableEncoder.encode`).
-    clip : bool, default=True
-        Keep numeric bounds inside the range observed at fit.
 
     Returns
     -------
@@ -76,10 +75,13 @@ def interval_frames(
         if rows.size:
             series = frame.iloc[:, j]
             whole = code.kind == ColumnKind.INTEGER or pd.api.types.is_integer_dtype(series.dtype)
+            unbounded = dataclasses.replace(code, low=-np.inf, high=np.inf, exact_low=None, exact_high=None)
             for out, bound, down in ((frames[0], lower, True), (frames[1], upper, False)):
                 values = outward(bound[rows, k], code.kind, code.round_to_days, whole, down)
+                if code.kind == ColumnKind.DATETIME:  # within what a timestamp can hold
+                    values = np.clip(values, pd.Timestamp.min.value / 1e9 + 1, pd.Timestamp.max.value / 1e9 - 1)
                 column = _holding_kind(series.copy(), code)
-                column.iloc[rows] = TableEncoder._number_values(values, code, column, clip)
+                column.iloc[rows] = TableEncoder._number_values(values, unbounded, column, False)
                 out.isetitem(j, column)
         k += 1
     return frames[0], frames[1]

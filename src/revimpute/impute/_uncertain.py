@@ -97,7 +97,27 @@ class UncertaintyMixin:
         seed = _seed_of(self.random_state)
         held = calibration_rows(units.shape[0], float(self.calibration), seed)
         self._train(units[~held], observed[~held], layout)
-        self.calibration_ = self._calibrate(units[held], ~observed[held], layout, seed)
+        bounds = self._training_bounds(units[~held], observed[~held], layout)
+        self.calibration_ = self._calibrate(units[held], ~observed[held], layout, seed, bounds)
+
+    def _training_bounds(
+        self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The clip bounds of the search, with number units' ranges taken over the training rows only.
+
+        Held-out cells are imputed within the range the training rows observed,
+        so a held-out value can lie beyond it as a missing value can lie beyond
+        the range of the observed cells.
+        """
+        bounds = self.scaled_bounds()
+        if bounds is None:
+            return None
+        lower, upper = np.array(bounds[0], copy=True), np.array(bounds[1], copy=True)
+        for u in self._number_columns(layout, units.shape[1])[1]:
+            seen = units[observed[:, u], u]
+            if seen.size:
+                lower[u], upper[u] = seen.min(), seen.max()
+        return lower, upper
 
     def _number_columns(self, layout: UnitLayout | None, n_units: int) -> tuple[np.ndarray, np.ndarray]:
         """The number columns (encoded column index) and their units, in numeric-unit order."""
@@ -111,8 +131,9 @@ class UncertaintyMixin:
         values = self.scaler_.inverse_transform(np.asarray(block, dtype=np.float64))
         return np.clip(values, self.data_min_, self.data_max_) if self.clip else values
 
-    def _calibrate(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None, seed: int) -> Calibration:
-        """Hide each observed cell of the held-out rows on its own, impute it, keep the errors."""
+    def _calibrate(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None, seed: int,
+                   bounds: tuple[np.ndarray, np.ndarray] | None) -> Calibration:
+        """Hide each observed cell of the held-out rows on its own, impute it (within ``bounds``), keep the errors."""
         n_units = units.shape[1]
         column_of_unit = layout.column_of_unit if layout is not None else np.arange(n_units)
         first = layout.first_units() if layout is not None else np.arange(n_units)
@@ -123,7 +144,7 @@ class UncertaintyMixin:
         copy_units = np.where(copy_missing, np.float32(0), units[rows]).astype(np.float32)
         truth = units[rows].astype(np.float64)
         if rows.size:
-            point, members = self._member_imputations(copy_units, copy_missing, layout, self.scaled_bounds())
+            point, members = self._member_imputations(copy_units, copy_missing, layout, bounds)
         else:
             point, members = copy_units, [copy_units]
         if had_report is None:
@@ -234,10 +255,12 @@ class UncertaintyMixin:
 
         Needs a model fitted with ``calibration``. Each imputed number cell
         gets ``estimate -/+ q * max(spread, floor)`` in network units, mapped
-        to the column's units (whole numbers and datetimes rounded outward,
-        clipped as the imputation is), where ``spread`` is the networks'
-        disagreement on the cell and ``q`` the split-conformal quantile of the
-        column's held-out scores; each imputed boolean or categorical cell the
+        to the column's units (whole numbers and datetimes rounded outward),
+        where ``spread`` is the networks' disagreement on the cell and ``q``
+        the split-conformal quantile of the column's held-out scores. The
+        bounds are not clipped to the observed range (a missing value can lie
+        beyond it; the calibration imputes held-out cells within the training
+        rows' range so that it measures this too); each imputed boolean or categorical cell the
         values whose probability is at least ``1 - q`` (and always the
         imputed one).
 
@@ -279,13 +302,11 @@ class UncertaintyMixin:
         if self.encoder_ is not None:
             encoded = given["encoded"]
             out, confidence = self._decode_frame(given["frame"], encoded, point)
-            lower, upper = interval_frames(self.encoder_, given["frame"], low, high, encoded.cell_missing, self.clip)
+            lower, upper = interval_frames(self.encoder_, given["frame"], low, high, encoded.cell_missing)
             imputed, lower, upper = (as_requested(self, like_input(t, given["schema"])) for t in (out, lower, upper))
             sets = self._prediction_sets(given, point, calibration.class_quantiles(coverage))
             return ImputationIntervals(imputed, lower, upper, confidence, sets)
         imputed = self._table(given, point)
-        if self.clip:
-            low, high = np.clip(low, self.data_min_, self.data_max_), np.clip(high, self.data_min_, self.data_max_)
         bounds = []
         for values, down in ((low, True), (high, False)):
             whole = np.asarray(given["X"]).dtype.kind in "iu" if isinstance(given["X"], np.ndarray) else False
