@@ -1,5 +1,6 @@
 """ReverseImputer (scikit-learn API) and the baseline imputers behind one registry."""
 
+from revimpute.impute._auto import MIXED_CANDIDATES, NUMERIC_CANDIDATES, AutoImputer
 from revimpute.impute._base import BaseImputer
 from revimpute.impute._cluster import ClusterImputer
 from revimpute.impute._constant import ConstantImputer
@@ -13,6 +14,9 @@ from revimpute.impute._sinkhorn import SinkhornImputer
 from revimpute.impute._wrapped import SklearnImputer
 
 __all__ = [
+    "MIXED_CANDIDATES",
+    "NUMERIC_CANDIDATES",
+    "AutoImputer",
     "BaseImputer",
     "ClusterImputer",
     "ConstantImputer",
