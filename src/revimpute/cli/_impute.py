@@ -15,6 +15,10 @@ from revimpute.cli._app import command, console, fail, say
 
 DEVICE_HELP = "Where reverse training runs: cpu, cuda (falls back to the CPU, with a warning) or auto."
 DEVICES = ("cpu", "cuda", "auto")
+CALIBRATION_HELP = (
+    "Share of the rows held out from training to calibrate intervals, multiple imputation and the "
+    "trust report (docs/uncertainty.md); with --intervals, --multiple or --report, 0.1 unless given."
+)
 JOBS_HELP = (
     "Networks trained and searched side by side, each on its share of the CPU threads "
     "(-1: as many as there are threads; 1: one after the other)."
@@ -64,6 +68,7 @@ def fit(
     seed: int = typer.Option(0, "--seed", help="Random seed of training."),
     jobs: int = typer.Option(-1, "--jobs", "-j", help=JOBS_HELP),
     device: str = typer.Option("cpu", "--device", help=DEVICE_HELP),
+    calibration: float | None = typer.Option(None, "--calibration", help=CALIBRATION_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Train a reverse-training model on DATA and save it to --model."""
@@ -74,9 +79,11 @@ def fit(
     check_device(device)
     if max_epochs < 1:
         raise fail(f"--max-epochs must be a positive number of epochs (got {max_epochs})")
+    if calibration is not None and not 0 < calibration < 0.5:
+        raise fail(f"--calibration is a share of the rows strictly between 0 and 0.5 (got {calibration})")
     check_save_target(model)
     imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
-                             device=device)
+                             device=device, calibration=calibration)
     table = read_clean(data, detect, token, never)
     if not quiet:
         print_treated_as_missing(table)
@@ -119,7 +126,9 @@ def impute(
     data: str = typer.Argument(..., help="CSV/TSV or Parquet file with gaps."),
     output: str = typer.Option(..., "--output", "-o", help="Where to write the repaired table (.csv/.parquet)."),
     model: str | None = typer.Option(None, "--model", "-m", help="A model saved by `revimpute fit`; default: fit on DATA."),
-    method: str = typer.Option("reverse", "--method", help="Imputer name (see `revimpute methods`)."),
+    method: str = typer.Option(
+        "reverse", "--method", help="Imputer name (see `revimpute methods`), or auto: the best per column."
+    ),
     detect: str = typer.Option("auto", "--detect", help="Disguised-missing detection: auto, strict or off."),
     token: list[str] = typer.Option([], "--token", help="Extra value meaning 'missing' (repeatable)."),
     never: list[str] = typer.Option([], "--never", help="Value never to flag (repeatable)."),
@@ -139,6 +148,16 @@ def impute(
         False, "--escape-formulas",
         help="CSV output: prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with '.",
     ),
+    intervals: float | None = typer.Option(
+        None, "--intervals", help="Coverage, e.g. 0.9: write COLUMN_lower / COLUMN_upper (and COLUMN_set) beside "
+        "each imputed column."
+    ),
+    multiple: int | None = typer.Option(
+        None, "--multiple", help="Also write this many imputations, OUT.imp1.EXT ... (multiple imputation)."
+    ),
+    report: str | None = typer.Option(None, "--report", help="Write a trust report (HTML) to this file."),
+    report_json: str | None = typer.Option(None, "--report-json", help="Write the trust report as JSON."),
+    calibration: float | None = typer.Option(None, "--calibration", help=CALIBRATION_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Fill every missing cell of DATA and write the result to --output."""
@@ -154,6 +173,14 @@ def impute(
         raise fail("--fit-sample-rows must be a positive number of rows")
     check_jobs(jobs)
     check_device(device)
+    from revimpute.cli import _uncertainty
+
+    if _uncertainty.wanted(method, intervals, multiple, report, report_json) or calibration is not None:
+        _uncertainty.check_options(data, output, method, model, intervals, multiple, report, report_json,
+                                   calibration, chunk_rows is not None or dask is not None)
+        _uncertainty.impute_uncertain(data, output, model, method, detect, token, never, seed, jobs, device, quiet,
+                                      escape_formulas, intervals, multiple, report, report_json, calibration)
+        return
     imputer = build_imputer(method, model, seed, quiet, jobs, device)
     if chunk_rows is not None or dask is not None:
         impute_at_scale(data, output, imputer, chunk_rows, fit_sample_rows, dask, detect, seed, quiet,
