@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from revimpute.cli import app
+from revimpute import ReverseImputer
+from revimpute.cli import app, main
 from revimpute.cli._uncertainty import imputation_paths
 
 from conftest import low_rank_data
@@ -129,40 +130,73 @@ def test_fit_with_calibration_then_intervals_from_the_model(mixed_csv, tmp_path)
     assert {"price $_lower", "count_upper", "kind_set"} <= set(table.columns)
 
 
-@pytest.mark.parametrize("options, message", [
+TINY = dict(hidden_sizes=(8,), latent_size=2, max_epochs=2, reverse_steps=2, n_models=1)
+
+
+def _uncalibrated_model(folder):
+    frame = pd.read_csv(folder / "mixed.csv")
+    ReverseImputer(**TINY).fit(frame).save(folder / "model")
+    return folder / "model"
+
+
+BAD = [
     (["--intervals", "1.5"], "--intervals is a coverage strictly between 0 and 1"),
     (["--intervals", "0"], "--intervals is a coverage strictly between 0 and 1"),
+    (["--intervals", "-0.2"], "--intervals is a coverage strictly between 0 and 1"),
+    (["--intervals", "ninety"], "--intervals"),
     (["--multiple", "0"], "--multiple must be a whole number of imputations >= 1"),
+    (["--multiple", "-3"], "--multiple must be a whole number of imputations >= 1"),
+    (["--multiple", "2.5"], "--multiple"),
     (["--calibration", "0.7"], "--calibration is a share of the rows"),
+    (["--calibration", "0"], "--calibration is a share of the rows"),
     (["--method", "knn", "--intervals", "0.9"], "use --method reverse"),
+    (["--method", "mean_mode", "--multiple", "2"], "use --method reverse"),
     (["--method", "auto", "--multiple", "2"], "use --method reverse"),
+    (["--method", "mean_mode", "--calibration", "0.1"], "use --method reverse"),
     (["--intervals", "0.9", "--chunk-rows", "50"], "run in memory"),
-    (["--method", "nope", "--report", "r.html"], "unknown method"),
-])
-def test_bad_uncertainty_options_are_one_line_errors(mixed_csv, tmp_path, options, message):
+    (["--method", "nope", "--report", "{tmp}/r.html"], "unknown method"),
+    (["--report", "{tmp}/r.txt", "--method", "mean_mode"], "ending in .html"),
+    (["--report-json", "{tmp}/r.html", "--method", "mean_mode"], "ending in .json"),
+    (["--report", "{tmp}/mixed.html", "--report-json", "{tmp}/mixed.html.json", "-o", "{tmp}/mixed.html"],
+     "unknown file type"),
+    (["--report-json", "{out}.json", "--report", "{out}.json.html", "-o", "{in}"], "replace the input"),
+    (["--report", "{tmp}/mixed.csv.html", "--report-json", "{tmp}/r.json", "--multiple", "1", "-o",
+      "{tmp}/r.csv", "--model", "{model}"], "fitted without calibration"),
+    (["--method", "auto", "--model", "{model}"], "--method auto chooses and fits its own"),
+    (["--model", "{model}", "--intervals", "0.9"], "fitted without calibration"),
+    (["--model", "{model}", "--multiple", "2"], "fitted without calibration"),
+    (["--model", "{model}", "--report", "{tmp}/r.html"], "fitted without calibration"),
+    (["--model", "{model}", "--calibration", "0.2"], "--calibration applies when the model is fitted here"),
+    (["--method", "mean", "--report-json", "{tmp}/r.json"], "numeric columns only"),
+]
+
+
+@pytest.mark.parametrize("options, message", BAD, ids=[" ".join(o) for o, _ in BAD])
+def test_bad_uncertainty_options_are_one_line_errors(mixed_csv, tmp_path, capsys, options, message):
     path, _ = mixed_csv
     out = tmp_path / "o.csv"
-    result = _impute(path, out, *options)
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and message in lines[0], result.output
-    assert not out.exists()
+    model = _uncalibrated_model(tmp_path) if "{model}" in options else None
+    before = {p.name: (p.read_bytes() if p.is_file() else None) for p in tmp_path.iterdir()}
+    argv = ["impute", str(path), "-o", str(out), "--detect", "off"]
+    argv += [o.format(**{"in": path, "out": out, "tmp": tmp_path, "model": model}) for o in options]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1 and lines[-1] == errors[0] and "Traceback" not in err, err
+    assert message in errors[0], errors[0]
+    after = {p.name: (p.read_bytes() if p.is_file() else None) for p in tmp_path.iterdir()}
+    assert after == before  # no output, no imputation, no report, no temporary file
 
 
-def test_intervals_from_an_uncalibrated_model_are_a_one_line_error(mixed_csv, tmp_path):
-    path, _ = mixed_csv
-    model = tmp_path / "model"
-    assert runner.invoke(app, ["fit", str(path), "--model", str(model), "-q", "--detect", "off", *FAST_FIT]).exit_code == 0
-    out = tmp_path / "o.csv"
-    result = _impute(path, out, "--model", str(model), "--intervals", "0.9")
-    assert result.exit_code == 2
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and "fitted without calibration" in lines[0]
-    assert not out.exists()
-
-
-def test_report_path_equal_to_the_output_is_refused(mixed_csv, tmp_path):
-    path, _ = mixed_csv
-    out = tmp_path / "o.csv"
-    result = _impute(path, out, "--report", str(out))
-    assert result.exit_code == 2 and "would replace the input or the output" in result.output
+def test_an_imputation_that_would_replace_the_input_is_refused(tmp_path, capsys):
+    source = tmp_path / "t.imp1.csv"
+    source.write_text("a,b\n1,2\n,3\n4,5\n")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["impute", str(source), "-o", str(tmp_path / "t.csv"), "--multiple", "2"])
+    assert exit_info.value.code == 2
+    assert "would replace the input or the output" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.imp1.csv"]

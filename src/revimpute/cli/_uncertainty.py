@@ -65,8 +65,18 @@ def check_options(data: str, output: str, method: str, model: str | None, interv
     if (intervals is not None or multiple is not None) and method != "reverse":
         raise fail("--intervals and --multiple come from a calibrated reverse-training model; "
                    f"use --method reverse (got --method {method})")
+    if calibration is not None and method != "reverse":
+        raise fail("--calibration holds rows out of a reverse-training fit; "
+                   f"use --method reverse (got --method {method})")
+    if calibration is not None and model is not None:
+        raise fail("--calibration applies when the model is fitted here; a --model was calibrated (or not) "
+                   "by `revimpute fit --calibration`")
     if model is not None and method == "auto":
         raise fail("--model holds a reverse-training model; --method auto chooses and fits its own methods")
+    if report is not None and not report.lower().endswith((".html", ".htm")):
+        raise fail(f"{report}: --report writes HTML; give a file name ending in .html")
+    if report_json is not None and not report_json.lower().endswith(".json"):
+        raise fail(f"{report_json}: --report-json writes JSON; give a file name ending in .json")
     given = [Path(data).resolve(), Path(output).resolve()]
     extra = [p for p in (report, report_json) if p is not None]
     if multiple is not None:
@@ -130,27 +140,29 @@ def as_written(result: pd.DataFrame, table: Any, output: str) -> pd.DataFrame:
     return keep_written_text(result, table.frame, table.text, formats)
 
 
-def write_output(result: pd.DataFrame, output: str, escape: bool, quiet: bool) -> None:
-    """Write a table atomically, formula-like CSV cells escaped or reported as ``impute`` does."""
+def prepared_output(result: pd.DataFrame, output: str, escape: bool, quiet: bool) -> pd.DataFrame:
+    """``result`` as it will be written: formula-like CSV cells escaped or reported as ``impute`` does."""
     from revimpute.cli._impute import formulas_in_output
-    from revimpute.io import table_format, write_table
+    from revimpute.io import table_format
 
     if table_format(output) == "csv":
-        result = formulas_in_output(result, escape, quiet)
-    write_table(result, output)
+        return formulas_in_output(result, escape, quiet)
+    return result
 
 
 def impute_uncertain(data: str, output: str, model: str | None, method: str, detect: str, token: list[str],
                      never: list[str], seed: int, jobs: int, device: str, quiet: bool, escape: bool,
                      intervals: float | None, multiple: int | None, report: str | None,
                      report_json: str | None, calibration: float | None) -> None:
-    """Impute DATA in memory with the uncertainty options and write every file asked for."""
+    """Impute DATA in memory with the uncertainty options and write every file asked for.
+
+    Every table and report is computed before the first file is written, so that an
+    error leaves no file behind; each file is written atomically.
+    """
     from revimpute.cli._impute import print_treated_as_missing
     from revimpute.clean import read_clean
-    from revimpute.io import table_format
+    from revimpute.io import atomic_path, write_table
 
-    for path in [] if multiple is None else imputation_paths(output, multiple):
-        table_format(path)
     start = time.perf_counter()
     table = read_clean(data, detect, token, never)
     if not quiet:
@@ -169,24 +181,35 @@ def impute_uncertain(data: str, output: str, model: str | None, method: str, det
                                    column_kinds(imputer))
     else:
         written = as_written(result, table, output)
-    write_output(written, output, escape, quiet)
-    if not quiet:
-        say(f"wrote {len(result)} rows to {output}")
-    if multiple is not None:
-        paths = imputation_paths(output, multiple)
-        for path, draw in zip(paths, imputer.sample(frame, multiple, random_state=seed)):
-            write_output(as_written(draw, table, path), path, escape, quiet=True)
-        if not quiet:
-            say(f"wrote {multiple} imputations to {', '.join(paths)}")
+    tables = [(output, prepared_output(written, output, escape, quiet))]
+    paths = [] if multiple is None else imputation_paths(output, multiple)
+    if paths:
+        draws = imputer.sample(frame, multiple, random_state=seed)
+        tables += [(path, prepared_output(as_written(draw, table, path), path, escape, True))
+                   for path, draw in zip(paths, draws)]
+    texts = []
     if reporting:
-        from revimpute.uncertainty.report import trust_columns, write_trust_report
+        from revimpute.uncertainty.report import render_trust_html, trust_columns, trust_document
 
         trust["seconds"]["total"] = time.perf_counter() - start
         columns = trust_columns(frame, trust["methods"], trust["errors"], trust.get("candidates"))
-        paths = write_trust_report(columns, frame, result, data, method, trust["source"], report, report_json,
-                                   trust["seconds"])
-        if not quiet:
-            say(f"wrote the trust report to {', '.join(str(p) for p in paths)}")
+        if report is not None:
+            texts.append((report, render_trust_html(columns, frame, result, data, method, trust["source"],
+                                                    trust["seconds"])))
+        if report_json is not None:
+            doc = trust_document(columns, data, method, len(result), trust["source"], trust["seconds"])
+            texts.append((report_json, json.dumps(doc, indent=2, allow_nan=False)))
+    for path, frame_out in tables:
+        write_table(frame_out, path)
+    for path, text in texts:
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    if not quiet:
+        say(f"wrote {len(result)} rows to {output}")
+        if paths:
+            say(f"wrote {multiple} imputations to {', '.join(paths)}")
+        if texts:
+            say(f"wrote the trust report to {', '.join(path for path, _ in texts)}")
 
 
 def _impute_auto(frame: pd.DataFrame, seed: int, quiet: bool) -> tuple[pd.DataFrame, Any, dict]:
