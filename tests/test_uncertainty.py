@@ -292,3 +292,21 @@ def test_tampered_calibration_is_a_model_file_error(calibrated_frame, tmp_path, 
     _rewrite(folder, change_tensors, change_meta)
     with pytest.raises(ModelFileError, match=match):
         ReverseImputer.load(folder)
+
+
+def test_interval_bounds_may_pass_the_observed_range_the_imputation_may_not(calibrated_array):
+    _, Xh, mask, imp = calibrated_array
+    result = imp.impute_with_uncertainty(Xh, coverage=0.97)
+    assert (result.imputed >= imp.data_min_).all() and (result.imputed <= imp.data_max_).all()
+    assert (result.upper[mask] > np.broadcast_to(imp.data_max_, Xh.shape)[mask]).any()
+    assert (result.lower[mask] < np.broadcast_to(imp.data_min_, Xh.shape)[mask]).any()
+
+
+def test_mixed_frame_bounds_may_pass_the_observed_range(calibrated_frame):
+    _, holed, mask, imp = calibrated_frame
+    result = imp.impute_with_uncertainty(holed, coverage=0.97)
+    for column in ("x", "n", "d"):
+        missing = holed[column].isna().to_numpy()
+        seen = holed[column].dropna()
+        assert (result.imputed[column] >= seen.min()).all() and (result.imputed[column] <= seen.max()).all()
+        assert (result.upper[column][missing] > seen.max()).any() or (result.lower[column][missing] < seen.min()).any()
