@@ -28,7 +28,9 @@ standard error, mean interval width. From the repository root:
         --out benchmarks/results/uncertainty/rubin.json
     python benchmarks/bench_rubin.py --summary benchmarks/results/uncertainty/rubin.json
 
-Results are written after every repetition; the script continues a file it finds.
+Results are written after every repetition; the script continues a file it finds. ``--first K``
+starts at repetition ``K`` (a second process can run ``--first 100 --out rubin-2.json`` beside the
+first); ``--summary`` takes several files and counts each repetition once.
 """
 
 from __future__ import annotations
@@ -114,10 +116,16 @@ def repetition(rep: int, n: int, m: int, share: float) -> dict:
     return row
 
 
-def summarise(path: Path) -> str:
-    doc = json.loads(path.read_text())
-    rows = doc["reps"]
-    lines = [f"code at {doc['environment']['git_commit']}; {len(rows)} repetitions of {doc['n']} rows, "
+def summarise(paths: list[Path]) -> str:
+    """The table of one results file, or of several runs of the same settings (each repetition once)."""
+    docs = [json.loads(path.read_text()) for path in paths]
+    doc = docs[0]
+    settings = [(d["n"], d["m"], d["share"]) for d in docs]
+    if len(set(settings)) != 1:
+        raise SystemExit(f"the files were run with different settings: {settings}")
+    rows = list({r["rep"]: r for d in docs for r in d["reps"]}.values())
+    commits = ", ".join(dict.fromkeys(d["environment"]["git_commit"] for d in docs))
+    lines = [f"code at {commits}; {len(rows)} repetitions of {doc['n']} rows, "
              f"m = {doc['m']}, calibration share {doc['share']}, true coefficient {TRUE_BETA}", "",
              "| method | 95% CI coverage | bias | empirical SD | mean SE | mean CI width | seconds per rep |",
              "|---|---|---|---|---|---|---|"]
@@ -141,7 +149,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--m", type=int, default=5)
     parser.add_argument("--share", type=float, default=0.1)
-    parser.add_argument("--summary", type=Path, help="only print the summary of this results file")
+    parser.add_argument("--first", type=int, default=0, help="first repetition to run (to split a run)")
+    parser.add_argument("--summary", type=Path, nargs="+", help="only print the summary of these results files")
     args = parser.parse_args()
     if args.summary:
         print(summarise(args.summary))
@@ -152,7 +161,7 @@ def main() -> None:
         doc = json.loads(args.out.read_text())
     done = {r["rep"] for r in doc["reps"]}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    for rep in range(args.reps):
+    for rep in range(args.first, args.reps):
         if rep in done:
             continue
         row = repetition(rep, doc["n"], doc["m"], doc["share"])
@@ -161,7 +170,7 @@ def main() -> None:
         print(f"rep {rep}: " + ", ".join(
             f"{k} {row[k]['estimate']:.3f} [{row[k]['low']:.3f}, {row[k]['high']:.3f}]" for k in METHODS
         ), flush=True)
-    print(summarise(args.out))
+    print(summarise([args.out]))
 
 
 if __name__ == "__main__":
