@@ -32,6 +32,8 @@ def test_rmse_and_share_wrong_with_their_intervals():
     wrong = error_with_interval(np.array([0.0, 1.0, 0.0, 0.0] * 25), False)
     assert wrong.metric == "share wrong" and wrong.estimate == 0.25 and wrong.relative is None
     assert 0.1 < wrong.low < 0.25 < wrong.high < 0.4
+    none_wrong = error_with_interval(np.zeros(27), False)  # no error seen in 27 cells is not proof of none
+    assert none_wrong.estimate == 0.0 and none_wrong.low == 0.0 and 0.05 < none_wrong.high < 0.15
     assert error_with_interval(squared, True) == error_with_interval(squared, True)  # seeded
     empty = error_with_interval(np.array([]), True)
     assert empty.cells == 0 and math.isnan(empty.estimate)

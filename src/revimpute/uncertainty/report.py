@@ -1,7 +1,7 @@
 """How far to trust each imputed column: a JSON document and a self-contained HTML report.
 
 Per column: how many cells were imputed and by which method, the method's
-estimated error on this table with a 90% bootstrap interval (RMSE in the
+estimated error on this table with a 90% interval (RMSE in the
 column's units, days for datetimes; the share wrong for booleans and
 categories), and a picture of the observed against the imputed values.
 
@@ -30,7 +30,7 @@ import pandas as pd
 from revimpute.io import atomic_path
 
 LEVEL = 0.9
-"""Level of the bootstrap intervals of the errors."""
+"""Level of the intervals of the errors."""
 
 _BOOTSTRAPS = 2000
 _SECONDS_PER_DAY = 86400.0
@@ -38,7 +38,7 @@ _SECONDS_PER_DAY = 86400.0
 
 @dataclass(frozen=True)
 class ColumnError:
-    """An estimated error with its bootstrap interval.
+    """An estimated error with its interval.
 
     Attributes
     ----------
@@ -46,7 +46,8 @@ class ColumnError:
     unit : str
         ``"days"`` for datetime RMSE, else ``""`` (the column's own units).
     estimate, low, high : float
-        The estimate and its :data:`LEVEL` bootstrap interval.
+        The estimate and its :data:`LEVEL` interval (bootstrap for RMSE,
+        Wilson score for the share wrong).
     cells : int
         Held-out cells it was measured on.
     relative : float or None
@@ -75,20 +76,39 @@ class TrustColumn:
     candidates: dict[str, ColumnError] = field(default_factory=dict)
 
 
+def wilson_interval(share: float, n: int, level: float) -> tuple[float, float]:
+    """Wilson score interval of a proportion ``share`` observed in ``n`` trials.
+
+    Unlike a bootstrap over the cells, it does not collapse to a point when
+    no cell (or every cell) was wrong.
+    """
+    from scipy import stats
+
+    z = float(stats.norm.ppf((1 + level) / 2))
+    centre = (share + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * math.sqrt(share * (1 - share) / n + z**2 / (4 * n**2))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
 def error_with_interval(errors: np.ndarray, squared: bool, scale: float | None = None,
                         unit: str = "", seed: int = 0) -> ColumnError:
-    """RMSE (``squared``: ``errors`` are squared errors) or mean of 0/1 errors, with a bootstrap interval.
+    """RMSE (``squared``: ``errors`` are squared errors) or mean of 0/1 errors, with an interval at :data:`LEVEL`.
 
-    ``scale`` (a standard deviation) gives ``relative``.
+    The RMSE's interval is a bootstrap over the cells (seeded by ``seed``), the
+    share wrong's a Wilson score interval (:func:`wilson_interval`). ``scale``
+    (a standard deviation) gives ``relative``.
     """
     errors = np.asarray(errors, dtype=np.float64)
     n = errors.size
     if n == 0:
         return ColumnError("RMSE" if squared else "share wrong", unit, math.nan, math.nan, math.nan, 0)
-    rng = np.random.default_rng(seed)
-    means = errors[rng.integers(0, n, size=(_BOOTSTRAPS, n))].mean(axis=1)
-    low, high = np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
     estimate = errors.mean()
+    if squared:
+        rng = np.random.default_rng(seed)
+        means = errors[rng.integers(0, n, size=(_BOOTSTRAPS, n))].mean(axis=1)
+        low, high = np.quantile(means, [(1 - LEVEL) / 2, (1 + LEVEL) / 2])
+    else:
+        low, high = wilson_interval(float(estimate), n, LEVEL)
     if squared:
         estimate, low, high = math.sqrt(estimate), math.sqrt(low), math.sqrt(high)
     relative = estimate / scale if squared and scale and scale > 0 else None
@@ -287,7 +307,8 @@ figure {{ display: inline-block; margin: 0.3em; }}
 <h1>{title}</h1>
 <p>{len(after)} rows &times; {len(columns)} columns; method <code>{html.escape(method)}</code>;
 {sum(c.imputed for c in columns)} cells imputed.</p>
-<p>Estimated errors: {html.escape(error_source)} {LEVEL:.0%} intervals by bootstrap over those cells.
+<p>Estimated errors: {html.escape(error_source)} {LEVEL:.0%} intervals by bootstrap over those cells
+(RMSE) or Wilson score intervals (share wrong).
 RMSE is in the column's units (days for datetimes) and, after the interval, in standard deviations
 of the column's observed values; booleans and categories give the share imputed wrong.</p>
 <table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>
