@@ -128,10 +128,15 @@ def cases(datasets: list[str], mechanisms: list[str], seeds: list[int]) -> list[
 def summarise(path: Path) -> str:
     doc = json.loads(path.read_text())
     rows = doc["cases"]
-    lines = [f"code at {doc['environment']['git_commit']}, calibration share {doc['share']}", ""]
+    lines = [f"code at {doc['environment']['git_commit']}, calibration share {doc['share']}; {len(rows)} cases:"]
+    for seed in sorted({r["seed"] for r in rows}):
+        done = [r for r in rows if r["seed"] == seed]
+        tables = list(dict.fromkeys(r["dataset"] for r in done))
+        lines.append(f"seed {seed}: {len(done)} cases, tables {', '.join(tables)}")
+    lines.append("")
     lines.append("| tables | mechanism | cases | adaptive 80% | adaptive 90% | adaptive 95% | plain 90% | "
                  "median width 90% (adaptive / plain) | iterative m=5: median sd, normal-90% coverage, width | "
-                 "reverse m=5 median sd | RMSE calibrated / uncalibrated |")
+                 "reverse m=5: median sd, normal-90% coverage | RMSE calibrated / uncalibrated |")
     lines.append("|" + "---|" * 11)
     for group, names in (("grid", GRID), ("held-out", HELD_OUT)):
         for mechanism in MECHANISMS:
@@ -146,11 +151,12 @@ def summarise(path: Path) -> str:
             it_cov = np.mean([r["iterative_draws"]["normal90"]["coverage"] for r in sel])
             it_w = np.median([r["iterative_draws"]["normal90"]["median_width"] for r in sel])
             rev_sd = np.median([r["reverse_draws"]["median_sd"] for r in sel])
+            rev_cov = np.mean([r["reverse_draws"]["normal90"]["coverage"] for r in sel])
             cost = np.median([r["rmse_calibrated"] / r["rmse_uncalibrated"] for r in sel])
             lines.append(
                 f"| {group} | {mechanism} | {len(sel)} | {cov[0.8]:.1%} | {cov[0.9]:.1%} | {cov[0.95]:.1%} | "
                 f"{plain90:.1%} | {width:.3f} / {pwidth:.3f} | {it_sd:.3f}, {it_cov:.1%}, {it_w:.3f} | "
-                f"{rev_sd:.3f} | {cost:.3f} |"
+                f"{rev_sd:.3f}, {rev_cov:.1%} | {cost:.3f} |"
             )
     ratios = [r["rmse_calibrated"] / r["rmse_uncalibrated"] for r in rows]
     lines += ["", f"RMSE with calibration / without, over {len(rows)} cases: median {np.median(ratios):.3f}, "
