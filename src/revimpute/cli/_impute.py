@@ -25,6 +25,10 @@ from revimpute.cli._options import (
 
 DEVICE_HELP = "Where reverse training runs: cpu, cuda (falls back to the CPU, with a warning) or auto."
 DEVICES = ("cpu", "cuda", "auto")
+CALIBRATION_HELP = (
+    "Share of the rows held out from training to calibrate intervals, multiple imputation and the "
+    "trust report (docs/uncertainty.md); with --intervals, --multiple or --report, 0.1 unless given."
+)
 JOBS_HELP = (
     "Networks trained and searched side by side, each on its share of the CPU threads "
     "(-1: as many as there are threads; 1: one after the other)."
@@ -73,6 +77,7 @@ def fit(
     seed: int = typer.Option(0, "--seed", help="Random seed of training."),
     jobs: int = typer.Option(-1, "--jobs", "-j", help=JOBS_HELP),
     device: str = typer.Option("cpu", "--device", help=DEVICE_HELP),
+    calibration: float | None = typer.Option(None, "--calibration", help=CALIBRATION_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Train a reverse-training model on DATA and save it to --model."""
@@ -83,9 +88,11 @@ def fit(
     check_device(device)
     if max_epochs < 1:
         raise fail(f"--max-epochs must be a positive number of epochs (got {max_epochs})")
+    if calibration is not None and not 0 < calibration < 0.5:
+        raise fail(f"--calibration is a share of the rows strictly between 0 and 0.5 (got {calibration})")
     check_save_target(model)
     imputer = ReverseImputer(max_epochs=max_epochs, random_state=seed, verbose=not quiet, n_jobs=jobs,
-                             device=device)
+                             device=device, calibration=calibration)
     table = read_clean(data, detect, token, never, encoding=encoding, sep=sep, random_state=seed)
     if not quiet:
         say_notes(table.notes)
@@ -134,7 +141,8 @@ def impute(
     output: str = typer.Option(..., "--output", "-o", help="Where to write the repaired table (.csv/.parquet)."),
     model: str | None = typer.Option(None, "--model", "-m", help="A model saved by `revimpute fit`; default: fit on DATA."),
     method: str = typer.Option(
-        "reverse", "--method", help="Imputer name (see `revimpute methods`; e.g. iterative_trees, missforest_mixed)."
+        "reverse", "--method", help="Imputer name (see `revimpute methods`; e.g. iterative_trees, missforest_mixed), or auto: the best "
+        "per column."
     ),
     detect: str = detect_option(),
     token: list[str] = token_option(),
@@ -162,6 +170,16 @@ def impute(
         False, "--escape-formulas",
         help="CSV output: prefix text cells that a spreadsheet would run as a formula (=, +, -, @) with '.",
     ),
+    intervals: float | None = typer.Option(
+        None, "--intervals", help="Coverage, e.g. 0.9: write COLUMN_lower / COLUMN_upper (and COLUMN_set) beside "
+        "each imputed column."
+    ),
+    multiple: int | None = typer.Option(
+        None, "--multiple", help="Also write this many imputations, OUT.imp1.EXT ... (multiple imputation)."
+    ),
+    report: str | None = typer.Option(None, "--report", help="Write a trust report (HTML) to this file."),
+    report_json: str | None = typer.Option(None, "--report-json", help="Write the trust report as JSON."),
+    calibration: float | None = typer.Option(None, "--calibration", help=CALIBRATION_HELP),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars or summaries."),
 ) -> None:
     """Fill every missing cell of DATA and write the result to --output."""
@@ -178,6 +196,15 @@ def impute(
     reading = Reading(detect, token, never, encoding, sep, fit_sample_rows, seed)
     if dry_run:
         dry_run_findings(data, reading, chunk_rows, dask)
+        return
+
+    from revimpute.cli import _uncertainty
+
+    if _uncertainty.wanted(method, intervals, multiple, report, report_json) or calibration is not None:
+        _uncertainty.check_options(data, output, method, model, intervals, multiple, report, report_json,
+                                   calibration, chunk_rows is not None or dask is not None)
+        _uncertainty.impute_uncertain(data, output, model, method, reading, drop_empty_columns, seed, jobs, device,
+                                      quiet, escape_formulas, intervals, multiple, report, report_json, calibration)
         return
     imputer = build_imputer(method, model, seed, quiet, jobs, device)
     if chunk_rows is not None or dask is not None:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from revimpute.encode.checks import plain, text_cells_error
+from revimpute.encode.checks import text_cells_error
 from revimpute.exceptions import InputDataError
 
 DEFAULT_MAX_CATEGORIES = 200

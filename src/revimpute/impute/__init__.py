@@ -1,5 +1,6 @@
 """ReverseImputer (scikit-learn API) and the baseline imputers behind one registry."""
 
+from revimpute.impute._auto import MIXED_CANDIDATES, NUMERIC_CANDIDATES, AutoImputer
 from revimpute.impute._cluster import ClusterImputer
 from revimpute.impute._constant import ConstantImputer
 from revimpute.impute._gain import GAINImputer
@@ -20,6 +21,9 @@ from revimpute.impute._sinkhorn import SinkhornImputer
 from revimpute.impute._wrapped import SklearnImputer
 
 __all__ = [
+    "MIXED_CANDIDATES",
+    "NUMERIC_CANDIDATES",
+    "AutoImputer",
     "ClusterImputer",
     "ConstantImputer",
     "GAINImputer",

@@ -111,6 +111,9 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
         tensors["empty_features"] = torch.from_numpy(imputer.empty_features_.astype(np.uint8))
         tensors["data.min"] = torch.from_numpy(np.asarray(imputer.data_min_, dtype=np.float64))
         tensors["data.max"] = torch.from_numpy(np.asarray(imputer.data_max_, dtype=np.float64))
+        calibration = getattr(imputer, "calibration_", None)
+        if calibration is not None:
+            tensors.update({f"calibration.{k}": torch.from_numpy(v) for k, v in calibration.to_arrays().items()})
         if imputer.add_indicator:
             tensors["indicator_features"] = torch.from_numpy(
                 np.asarray(imputer.indicator_.features_, dtype=np.int64)
@@ -131,6 +134,9 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             "n_features_in": int(imputer.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
             "encoder": None if getattr(imputer, "encoder_", None) is None else imputer.encoder_.to_json(),
+            "calibration": None if calibration is None else {
+                "n_columns": calibration.n_columns, "n_rows": calibration.n_rows,
+            },
             "histories": [
                 {"train_loss": h.train_loss, "validation_loss": h.validation_loss,
                  "best_epoch": h.best_epoch, "stopped_early": h.stopped_early}
@@ -195,6 +201,7 @@ LIMITS = {
     "n_restarts": 100,
     "chunk_size": 1_000_000,
     "n_features_in": 10_000_000,
+    "calibration_scores": 1_000_000,
 }
 
 
@@ -390,7 +397,68 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
         indicator._precomputed = False
         imputer.indicator_ = indicator
     _check_schema(folder, imputer, model)
+    imputer.calibration_ = _load_calibration(folder, meta, tensors, imputer)
     return imputer
+
+
+def _load_calibration(folder: Path, meta: dict[str, Any], tensors: dict[str, torch.Tensor], imputer: Any) -> Any:
+    """The held-out scores saved with the model (None when it was fitted without calibration).
+
+    Raises
+    ------
+    ModelFileError
+        If the description or the arrays are missing, of the wrong shape or
+        type, out of bounds or not finite.
+    """
+    from revimpute.conformal import Calibration
+
+    described = meta.get("calibration")
+    names = [f"calibration.{name}" for name in Calibration.ARRAYS]
+    if described is None:
+        if any(name in tensors for name in names):
+            raise ModelFileError(f"{folder}: model does not match its description (calibration scores not described)")
+        return None
+
+    def bad(why: str) -> ModelFileError:
+        return ModelFileError(f"{folder}: corrupt calibration ({why}); the model file is corrupt or was modified")
+
+    if not isinstance(described, dict):
+        raise bad(f"field 'calibration' in {META} must be null or a JSON object")
+    encoder = imputer.encoder_
+    n_columns = encoder.layout_.n_columns if encoder is not None else int((~imputer.empty_features_).sum())
+    if described.get("n_columns") != n_columns or isinstance(described.get("n_columns"), bool):
+        raise bad(f"'n_columns' must be {n_columns}, the model's encoded columns")
+    if not _whole(described.get("n_rows"), 1, 2**62):
+        raise bad("'n_rows' must be a whole number >= 1")
+    missing = [name for name in names if name not in tensors]
+    if missing:
+        raise bad(f"tensor {missing[0]} is missing")
+    arrays = {name.split(".", 1)[1]: tensors[name].numpy() for name in names}
+    n = arrays["column"].shape[0] if arrays["column"].ndim == 1 else -1
+    k = arrays["class_column"].shape[0] if arrays["class_column"].ndim == 1 else -1
+    n_networks = len(imputer.models_)
+    expected = {
+        "column": ((n,), "i"), "residual": ((n,), "f"), "spread": ((n,), "f"),
+        "member_residual": ((n, n_networks), "f"), "table_residual": ((n,), "f"),
+        "class_column": ((k,), "i"), "class_score": ((k,), "f"), "class_correct": ((k,), "u"),
+        "floor": ((n_columns,), "f"),
+    }
+    if n < 0 or k < 0 or n + k > LIMITS["calibration_scores"]:
+        raise bad(f"at most {LIMITS['calibration_scores']:,} scores in one-dimensional arrays")
+    for name, (shape, kind) in expected.items():
+        array = arrays[name]
+        if array.shape != shape or array.dtype.kind != kind:
+            raise bad(f"{name} has shape {array.shape} and type {array.dtype}, expected {shape} of kind {kind!r}")
+        if kind == "f" and not np.isfinite(array).all():
+            raise bad(f"{name} holds values that are not finite numbers")
+    for name in ("column", "class_column"):
+        if arrays[name].size and (arrays[name].min() < 0 or arrays[name].max() >= n_columns):
+            raise bad(f"{name} names a column out of range")
+    if (arrays["spread"] < 0).any() or (arrays["floor"] <= 0).any():
+        raise bad("spreads must be >= 0 and floors > 0")
+    if ((arrays["class_score"] < 0) | (arrays["class_score"] > 1)).any() or (arrays["class_correct"] > 1).any():
+        raise bad("class scores must lie in [0, 1] and correctness be 0 or 1")
+    return Calibration.from_arrays(n_columns, described["n_rows"], arrays)
 
 
 def _check_schema(folder: Path, imputer: Any, model: MLPAutoencoder) -> None:

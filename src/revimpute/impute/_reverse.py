@@ -24,6 +24,7 @@ from revimpute.exceptions import InputDataError, ModelFileError, RevimputeError
 from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
+from revimpute.impute._uncertain import UncertaintyMixin
 from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
 from revimpute.nn.budget import automatic_hidden_sizes, automatic_training
 from revimpute.nn.ensemble import train_ensemble
@@ -96,7 +97,7 @@ def _train_stacked(
     return [(model.to("cpu"), radius, history) for (model, history), radius in zip(pairs, radii)]
 
 
-class ReverseImputer(_NumericImputer):
+class ReverseImputer(UncertaintyMixin, _NumericImputer):
     """Impute missing values by reverse training an autoencoder.
 
     Works on numeric arrays and on pandas or polars DataFrames whose columns
@@ -229,6 +230,13 @@ class ReverseImputer(_NumericImputer):
         count), restoring PyTorch's setting afterwards
         (:mod:`revimpute.nn.threads`); networks trained side by side
         (explicit ``batch_size`` and ``n_jobs``) share PyTorch's threads as set.
+    calibration : float or None, default=None
+        Share of the rows held out from every network's training to calibrate
+        the uncertainty (drawn from ``random_state``): their observed cells are
+        hidden one at a time, imputed, and the errors kept as conformity scores
+        for :meth:`impute_with_uncertainty` and :meth:`sample`
+        (docs/uncertainty.md). None: no calibration (the networks train on
+        every row).
     random_state : int, RandomState or None, default=0
         Seeds training and the row-keyed dropout streams. The default 0 makes
         ``fit`` reproducible; ``transform`` is deterministic for a fitted model.
@@ -257,6 +265,8 @@ class ReverseImputer(_NumericImputer):
     seed_ : int
         Seed of the row-keyed randomness used by ``transform``.
     history_ : TrainingHistory
+    calibration_ : Calibration or None
+        The held-out conformity scores (None without ``calibration``).
     reverse_report_ : ReverseReport
         What the last ``transform`` did (rows, steps per row, converged rows).
     unknown_categories_ : dict
@@ -313,6 +323,7 @@ class ReverseImputer(_NumericImputer):
             None,
         ],
         "device": [StrOptions({"auto", "cpu", "cuda"})],
+        "calibration": [Interval(numbers.Real, 0, 0.5, closed="neither"), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -348,6 +359,7 @@ class ReverseImputer(_NumericImputer):
         chunk_size: int = 4096,
         n_jobs: int | None = None,
         device: str = "cpu",
+        calibration: float | None = None,
         random_state: Any = 0,
         verbose: bool = False,
         add_indicator: bool = False,
@@ -381,6 +393,7 @@ class ReverseImputer(_NumericImputer):
         self.chunk_size = chunk_size
         self.n_jobs = n_jobs
         self.device = device
+        self.calibration = calibration
         self.random_state = random_state
         self.verbose = verbose
         self.add_indicator = add_indicator
@@ -514,14 +527,27 @@ class ReverseImputer(_NumericImputer):
         self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
         bounds: tuple[np.ndarray, np.ndarray] | None,
     ) -> np.ndarray:
+        return self._member_imputations(units, missing, layout, bounds)[0]
+
+    def _member_imputations(
+        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
+        bounds: tuple[np.ndarray, np.ndarray] | None, seeds: list[int] | None = None,
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The ensemble's imputation in network units (what ``transform`` decodes) and each network's.
+
+        ``seeds`` replaces the networks' dropout seeds (:meth:`_model_seeds`) in the search.
+        """
         device = _resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
         if self.reverse_steps == 0 or self.estimate == "pass":  # no search: impute_pass's average, then clip
             self.reverse_report_ = ReverseReport(rows=n_rows, cells=int(missing.sum()))
-            passed = self._one_pass(units, missing, layout)
+            members = [one_pass(model, units, missing, layout=layout) for model in self.models_]
+            passed = ensemble_mean(members)
             if bounds is not None:
                 passed = np.clip(passed, bounds[0], bounds[1])
-            return np.where(missing, passed, units).astype(np.float32)
+                members = [np.clip(member, bounds[0], bounds[1]) for member in members]
+            members = [np.where(missing, member, units).astype(np.float32) for member in members]
+            return np.where(missing, passed, units).astype(np.float32), members
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
         with compute_threads(threads), bar as tick:
@@ -532,11 +558,12 @@ class ReverseImputer(_NumericImputer):
                 done[0] = rows_done
 
             filled, reports = reverse_impute_ensemble(
-                self.models_, units, missing, self.reverse_config(), self.radii_, self._model_seeds(),
+                self.models_, units, missing, self.reverse_config(), self.radii_,
+                self._model_seeds() if seeds is None else seeds,
                 device=device, progress=advance, bounds=bounds, layout=layout,
             )
         self.reverse_report_ = _merge_reports(reports)
-        return ensemble_mean(filled)
+        return ensemble_mean(filled), filled
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""
@@ -549,7 +576,7 @@ class ReverseImputer(_NumericImputer):
         observed_values = np.where(missing, np.nan, X)
         self.data_min_ = np.nanmin(observed_values, axis=0)
         self.data_max_ = np.nanmax(observed_values, axis=0)
-        self._train(self._scaled(X, missing), ~missing, None)
+        self._fit_networks(self._scaled(X, missing), ~missing, None)
 
     def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
         filled = self._reverse(self._scaled(X, missing), missing, None, self.scaled_bounds())
@@ -629,7 +656,7 @@ class ReverseImputer(_NumericImputer):
         self.data_min_ = np.array([c.low for c in numbers], dtype=np.float64)
         self.data_max_ = np.array([c.high for c in numbers], dtype=np.float64)
         self.empty_features_ = np.array([c.empty for c in encoder.codes_], dtype=bool)
-        self._train(encoded.values, ~encoded.missing, encoder.layout_)
+        self._fit_networks(encoded.values, ~encoded.missing, encoder.layout_)
         if self.add_indicator:
             self.indicator_ = MissingIndicator(error_on_new=False).fit(
                 np.where(encoded.cell_missing, np.nan, 0.0)
@@ -688,14 +715,7 @@ class ReverseImputer(_NumericImputer):
         return frame, schema
 
     def _impute_frame(self, frame: pd.DataFrame, search: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-        encoded = self.encoder_.encode(frame)
-        self.unknown_categories_ = encoded.unknown
-        for label, values in encoded.unknown.items():
-            shown = ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
-            warnings.warn(
-                f"column {label!r} holds categories not seen at fit ({shown}); those cells are "
-                "treated as missing and imputed", UserWarning, stacklevel=3,
-            )
+        encoded = self._encode_frame(frame)
         layout = self.encoder_.layout_
         if not encoded.missing.any():
             filled = encoded.values
@@ -706,6 +726,22 @@ class ReverseImputer(_NumericImputer):
             bounds = self.scaled_bounds()
             if bounds is not None:
                 filled = np.clip(filled, bounds[0], bounds[1])
+        return self._decode_frame(frame, encoded, filled)
+
+    def _encode_frame(self, frame: pd.DataFrame) -> Any:
+        """``frame`` as network units; categories not seen at fit are reported and treated as missing."""
+        encoded = self.encoder_.encode(frame)
+        self.unknown_categories_ = encoded.unknown
+        for label, values in encoded.unknown.items():
+            shown = ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
+            warnings.warn(
+                f"column {label!r} holds categories not seen at fit ({shown}); those cells are "
+                "treated as missing and imputed", UserWarning, stacklevel=4,
+            )
+        return encoded
+
+    def _decode_frame(self, frame: pd.DataFrame, encoded: Any, filled: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The imputed table (with any indicator columns) and the categorical confidence."""
         self._check_finite(filled, encoded.missing)
         out, confidence = self.encoder_.decode(frame, filled, encoded.cell_missing, clip=self.clip)
         if self.add_indicator:
