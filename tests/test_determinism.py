@@ -192,7 +192,7 @@ def test_a_failing_network_stops_the_others_and_its_error_is_raised(holed, two_t
     # epochs) or the search
     import time
 
-    import revimpute.impute._reverse as reverse_module
+    import revimpute.impute._ensemble_training as reverse_module
 
     _, Xh, _ = holed
     real_train = reverse_module.train_autoencoder

@@ -327,9 +327,9 @@ def test_device_auto_and_cuda_use_the_gpu_when_there_is_one(holed, device):
 def test_device_cuda_without_cuda_says_so_and_runs_on_the_cpu(holed, capsys, monkeypatch):
     _, Xh, _ = holed
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    from revimpute.impute import _reverse
+    from revimpute.impute import _ensemble_training
 
-    monkeypatch.setattr(_reverse, "_CUDA_FALLBACK_SAID", [])
+    monkeypatch.setattr(_ensemble_training, "_CUDA_FALLBACK_SAID", [])
     expected = ReverseImputer(**FAST).fit(Xh).transform(Xh)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("default")  # each warning once per place, as Python shows them

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.utils.validation import FLOAT_DTYPES, check_array
+from sklearn.utils.validation import FLOAT_DTYPES, check_array, validate_data
 
 from revimpute.encode.checks import (
     MIXED_METHODS_HINT,
@@ -217,3 +217,26 @@ def _is_categorical(series: pd.Series, label: Any) -> bool:
     except InputDataError:
         return False
     return kind in (ColumnKind.CATEGORICAL, ColumnKind.IDENTIFIER)
+
+
+def check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
+    """Record (fit) or check (transform) the column names and count, as scikit-learn does."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if not reset and names is not None and [str(c) for c in frame.columns] != list(names):
+        given = [str(c) for c in frame.columns]
+        missing = [n for n in names if n not in given]
+        extra = [n for n in given if n not in set(names)]
+        detail = [f"missing {', '.join(map(repr, missing))}"] if missing else []
+        detail += [f"not seen at fit {', '.join(map(repr, extra))}"] if extra else []
+        raise InputDataError(
+            f"the table's columns differ from those at fit ({'; '.join(detail) or 'same columns in another order'}); "
+            "give the columns fit saw, in the same order"
+        )
+    try:
+        validate_data(estimator, frame, reset=reset, skip_check_array=True)
+    except TypeError as exc:  # column names mixing text and numbers
+        raise InputDataError(f"column names: {exc}") from None
+    except InputDataError:
+        raise
+    except ValueError as exc:  # other columns or another number of columns than at fit
+        raise InputDataError(str(exc)) from None

@@ -4,7 +4,6 @@ optimised against the frozen network (reverse training)."""
 from __future__ import annotations
 
 import numbers
-import threading
 import warnings
 from typing import Any
 
@@ -20,81 +19,20 @@ from revimpute.encode.frames import is_frame, like_input, to_pandas
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.encode.numeric import unscalable_columns
-from revimpute.exceptions import InputDataError, ModelFileError, RevimputeError
+from revimpute.exceptions import InputDataError, ModelFileError
+from revimpute.impute._ensemble_training import merge_reports, resolve_device, train_networks
+from revimpute.impute._input import check_frame_names
 from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
 from revimpute.impute._uncertain import UncertaintyMixin
-from revimpute.nn import TrainingConfig, TrainingHistory, code_radius, train_autoencoder
+from revimpute.nn import TrainingConfig
 from revimpute.nn.budget import automatic_hidden_sizes, automatic_training
-from revimpute.nn.ensemble import train_ensemble
-from revimpute.nn.parallel import check_stop, map_networks
 from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
 from revimpute.reverse import ReverseConfig, one_pass, reverse_impute_ensemble
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 from revimpute.reverse.ensemble import Network, ensemble_mean
-
-
-def _check_frame_names(estimator: Any, frame: pd.DataFrame, reset: bool) -> None:
-    """Record (fit) or check (transform) the column names and count, as scikit-learn does."""
-    names = getattr(estimator, "feature_names_in_", None)
-    if not reset and names is not None and [str(c) for c in frame.columns] != list(names):
-        given = [str(c) for c in frame.columns]
-        missing = [n for n in names if n not in given]
-        extra = [n for n in given if n not in set(names)]
-        detail = [f"missing {', '.join(map(repr, missing))}"] if missing else []
-        detail += [f"not seen at fit {', '.join(map(repr, extra))}"] if extra else []
-        raise InputDataError(
-            f"the table's columns differ from those at fit ({'; '.join(detail) or 'same columns in another order'}); "
-            "give the columns fit saw, in the same order"
-        )
-    try:
-        validate_data(estimator, frame, reset=reset, skip_check_array=True)
-    except TypeError as exc:  # column names mixing text and numbers
-        raise InputDataError(f"column names: {exc}") from None
-    except InputDataError:
-        raise
-    except ValueError as exc:  # other columns or another number of columns than at fit
-        raise InputDataError(str(exc)) from None
-
-
-def _merge_reports(reports: list[ReverseReport]) -> ReverseReport:
-    """One report for an ensemble: rows and cells once, steps per row averaged over networks."""
-    merged = ReverseReport(rows=reports[0].rows, cells=reports[0].cells)
-    merged.row_steps = sum(r.row_steps for r in reports)
-    merged.rows_converged = min(r.rows_converged for r in reports)
-    merged.steps_per_row = merged.row_steps / max(merged.rows * len(reports), 1)
-    return merged
-
-
-_CUDA_FALLBACK_SAID: list[bool] = []
-
-
-def _resolve_device(device: str) -> torch.device:
-    if device == "cpu":
-        return torch.device("cpu")
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if device == "cuda" and not _CUDA_FALLBACK_SAID:
-        _CUDA_FALLBACK_SAID.append(True)  # said once per process, not at every fit and transform
-        warnings.warn("CUDA is not available; running on the CPU", UserWarning, stacklevel=3)
-    return torch.device("cpu")
-
-
-def _train_stacked(
-    units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None, config: TrainingConfig,
-    seeds: list[int], device: torch.device, tick: Any,
-) -> list[tuple[torch.nn.Module, float, TrainingHistory]]:
-    """Train one network per seed as one stacked model; each with its code radius."""
-
-    def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
-        tick(1, f"loss {train_loss:.4f} val {val_loss:.4f}")
-
-    pairs = train_ensemble(units, observed, config, seeds, progress=epoch_done, device=device, layout=layout)
-    tick(config.max_epochs - max(len(history.train_loss) for _, history in pairs))  # saved by early stopping
-    radii = [code_radius(model, units, observed, device=device) for model, _ in pairs]
-    return [(model.to("cpu"), radius, history) for (model, history), radius in zip(pairs, radii)]
 
 
 class ReverseImputer(UncertaintyMixin, _NumericImputer):
@@ -471,38 +409,10 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         n_models = self.model_count(units.shape[0], n_columns)
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0], n_units=units.shape[1])
-        device = _resolve_device(self.device)
-        stacked = self.batch_size is None  # the automatic budget: the ensemble as one stacked model
-        side_by_side = not stacked and self.n_jobs not in (None, 1)  # jobs share PyTorch's threads as asked
-        threads = choose_threads() if device.type == "cpu" and not side_by_side else torch.get_num_threads()
-        total, unit = (config.max_epochs, "epochs of the ensemble") if stacked else (
-            config.max_epochs * n_models, "epochs"
+        trained = train_networks(
+            units, observed, layout, config, train_seeds, device=resolve_device(self.device),
+            stacked=self.batch_size is None, n_jobs=self.n_jobs, verbose=self.verbose,
         )
-        with compute_threads(threads), progress_bar(self.verbose, "training", total=total, unit=unit) as tick:
-
-            def train_one(train_seed: int, stop: threading.Event) -> tuple[torch.nn.Module, float, TrainingHistory]:
-                def epoch_done(_epoch: int, _total: int, train_loss: float, val_loss: float) -> None:
-                    tick(1, f"loss {train_loss:.4f} val {val_loss:.4f}")
-                    check_stop(stop)
-
-                model, history = train_autoencoder(
-                    units, observed, config, seed=train_seed, device=device, progress=epoch_done, layout=layout,
-                )
-                tick(config.max_epochs - len(history.train_loss))  # epochs saved by early stopping
-                radius = code_radius(model, units, observed, device=device)
-                return model.to("cpu"), radius, history
-
-            with torch.random.fork_rng(devices=[]):  # building layers draws from the global generator
-                if stacked:
-                    trained = _train_stacked(units, observed, layout, config, train_seeds, device, tick)
-                else:
-                    trained = map_networks(train_one, train_seeds, self.n_jobs, device)
-        for model, _, _ in trained:
-            if not all(torch.isfinite(p).all() for p in model.parameters()):
-                raise RevimputeError(
-                    "training diverged: the network's weights are not finite numbers; lower "
-                    "learning_rate or check the table for extreme values"
-                )
         self.models_ = [model for model, _, _ in trained]
         self.radii_ = [radius for _, radius, _ in trained]
         self.histories_ = [history for _, _, history in trained]
@@ -537,7 +447,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
 
         ``seeds`` replaces the networks' dropout seeds (:meth:`_model_seeds`) in the search.
         """
-        device = _resolve_device(self.device)
+        device = resolve_device(self.device)
         n_rows = int(missing.any(axis=1).sum())
         if self.reverse_steps == 0 or self.estimate == "pass":  # no search: impute_pass's average, then clip
             self.reverse_report_ = ReverseReport(rows=n_rows, cells=int(missing.sum()))
@@ -562,7 +472,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
                 self._model_seeds() if seeds is None else seeds,
                 device=device, progress=advance, bounds=bounds, layout=layout,
             )
-        self.reverse_report_ = _merge_reports(reports)
+        self.reverse_report_ = merge_reports(reports)
         return ensemble_mean(filled), filled
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
@@ -644,7 +554,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         frame, _ = to_pandas(X)
         if frame.shape[0] == 0:
             raise InputDataError("the table has no rows; there is nothing to impute")
-        _check_frame_names(self, frame, reset=True)
+        check_frame_names(self, frame, reset=True)
         encoder = TableEncoder(
             self.scaling, self.max_categories, self.handle_unknown, self.missing_values,
             self.keep_empty_features,
@@ -702,7 +612,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
     def _as_frame(self, X: Any) -> tuple[pd.DataFrame, Any]:
         if is_frame(X):
             frame, schema = to_pandas(X)
-            _check_frame_names(self, frame, reset=False)
+            check_frame_names(self, frame, reset=False)
         else:
             validate_data(self, X, reset=False, skip_check_array=True)
             values = np.asarray(X, dtype=object) if not hasattr(X, "shape") else np.asarray(X)
