@@ -26,7 +26,7 @@ from torch import Tensor, nn
 
 from revimpute.bench.mnist import load_mnist
 from revimpute.bench.mnist_experiment import corruption_mask, mnist_model
-from revimpute.impute._reverse import ensemble_mean
+from revimpute.reverse import ensemble_mean
 from revimpute.reverse import one_pass, reverse_impute
 
 

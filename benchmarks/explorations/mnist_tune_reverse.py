@@ -21,7 +21,7 @@ import torch
 
 from revimpute.bench.mnist import load_mnist
 from revimpute.bench.mnist_experiment import corruption_mask, mnist_model
-from revimpute.impute._reverse import ensemble_mean
+from revimpute.reverse import ensemble_mean
 from revimpute.reverse import one_pass, reverse_impute
 
 CANDIDATES = (
