@@ -4,7 +4,7 @@ For every case (``wine, glass, cpus, iris, crabs, penguins`` and the held-out ``
 x ``mcar, mar, mnar_logistic`` at 30% x seeds ``0, 1, 2``; :func:`revimpute.bench.cases.prepare_case`):
 
 * every candidate of :data:`revimpute.impute.NUMERIC_CANDIDATES` (``reverse, mean, knn,
-  iterative, missforest``) is fitted on the holed table with ``random_state=seed`` and scored on
+  iterative, iterative_trees``) is fitted on the holed table with ``random_state=seed`` and scored on
   the hidden cells (RMSE, min-max scaled table, as the grid): the single methods;
 * ``AutoImputer(random_state=seed).choose(holed)`` hides 20% of the observed cells, fits every
   candidate on that and chooses per column; its imputation takes each column from the single

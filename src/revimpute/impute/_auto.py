@@ -34,7 +34,7 @@ from revimpute.exceptions import InputDataError, RevimputeError
 from revimpute.impute._output import as_requested
 from revimpute.impute._registry import available_imputers, get_imputer
 
-NUMERIC_CANDIDATES: tuple[str, ...] = ("reverse", "mean", "knn", "iterative", "missforest")
+NUMERIC_CANDIDATES: tuple[str, ...] = ("reverse", "mean", "knn", "iterative", "iterative_trees")
 """Candidates for a table of numbers (the first is the default a column keeps unless beaten)."""
 
 MIXED_CANDIDATES: tuple[str, ...] = ("reverse", "mean_mode", "missforest_mixed")
