@@ -140,7 +140,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         patterns the network never saw in training). ``"mean"``: the average
         of that and the network's one-pass fill — the lower squared error in
         every measurement so far (docs/method.md). ``"pass"``: the one-pass
-        fill alone, no search (the seed's baseline).
+        fill alone, no search (the plain autoencoder pass).
     scaling : {"standard", "robust", "minmax", "none"}, default="standard"
         How numeric columns are scaled for the network.
     max_categories : int, default=200
@@ -662,7 +662,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         return out, confidence
 
     def impute_pass(self, X: Any) -> Any:
-        """Impute with the network's one forward pass (the seed's baseline)."""
+        """Impute with the networks' one forward pass, averaged (the plain autoencoder pass, no search)."""
         check_is_fitted(self)
         if self.encoder_ is not None:
             frame, schema = self._as_frame(X)
