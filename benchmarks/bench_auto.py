@@ -1,4 +1,4 @@
-"""``--method auto`` scored on the real hidden cells of the benchmark grid (issue 18).
+"""``--method auto`` scored on the real hidden cells of the benchmark grid (docs/uncertainty.md).
 
 For every case (``wine, glass, cpus, iris, crabs, penguins`` and the held-out ``diabetes, pima``
 x ``mcar, mar, mnar_logistic`` at 30% x seeds ``0, 1, 2``; :func:`revimpute.bench.cases.prepare_case`):

@@ -1,4 +1,4 @@
-"""Speed of the reverse engine (issue 6).
+"""Speed of the reverse engine (docs/scale.md).
 
 1. MNIST, 10,000 test digits, middle band hidden: batched reverse imputation vs scikit-learn's
    KNNImputer (k=5, fitted on the 60,000 training images) in the same run, and vs the published way

@@ -1,4 +1,4 @@
-"""Multiple imputation with known truth: does the 95% Rubin interval cover the coefficient? (issue 18)
+"""Multiple imputation with known truth: does the 95% Rubin interval cover the coefficient?
 
 Each repetition draws a fresh table of ``N`` rows (default 500):
 

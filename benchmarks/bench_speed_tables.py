@@ -1,4 +1,4 @@
-"""Reverse training against the classical imputers, table by table, in one run (issue 19).
+"""Reverse training against the classical imputers, table by table, in one run (docs/scale.md).
 
 Every method is fitted and applied (``fit_transform``) to the same holed table, one after
 the other in this process, and timed on the wall clock:

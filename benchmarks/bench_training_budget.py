@@ -1,4 +1,4 @@
-"""Accuracy against time of the automatic training budget (issue 19; docs/scale.md).
+"""Accuracy against time of the automatic training budget (docs/scale.md).
 
 Each setting is a :class:`revimpute.nn.budget.TrainingBudget` (JSON fields) and, optionally,
 ``ReverseImputer`` parameters (key ``"params"``). Every setting runs on the same cases, one after

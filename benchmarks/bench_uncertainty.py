@@ -1,4 +1,4 @@
-"""Coverage of revimpute's calibrated intervals on the benchmark grid (issue 18).
+"""Coverage of revimpute's calibrated intervals on the benchmark grid (docs/uncertainty.md).
 
 For every case of the grid (``wine, glass, cpus, iris, crabs, penguins`` x ``mcar, mar,
 mnar_logistic`` at 30% x seeds ``0, 1, 2``, the cases of ``run_full_benchmark.sh``) and of the
