@@ -28,6 +28,8 @@ class _RowRateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        if speed is None and task.elapsed and task.completed:  # one chunk: no moving estimate yet
+            speed = task.completed / task.elapsed
         return Text("? rows/s" if speed is None else f"{speed:,.0f} rows/s")
 
 
