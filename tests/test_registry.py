@@ -81,6 +81,8 @@ def test_every_imputer_refuses_a_bad_table_with_the_same_message(name):
     imputer = get_imputer(name)
     with pytest.raises(InputDataError, match=r"^the table has no rows: 0 sample\(s\) \(shape=\(0, 2\)\)"):
         imputer.fit(np.empty((0, 2)))
+    with pytest.raises(InputDataError, match=r"^the table has no rows: 0 sample\(s\) \(shape=\(0, 2\)\)"):
+        imputer.fit(pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype=float)}))
     with pytest.raises(InputDataError, match=r"^expected a 2D array \(a table\), got 1D array instead"):
         imputer.fit(np.arange(4.0))
     with pytest.raises(InputDataError, match=r"^Complex data not supported"):

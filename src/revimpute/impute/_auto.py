@@ -30,6 +30,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from revimpute.encode.frames import is_frame, like_input, to_pandas
+from revimpute.encode.checks import check_shape
 from revimpute.exceptions import InputDataError, RevimputeError
 from revimpute.impute._output import as_requested
 from revimpute.impute._registry import available_imputers, get_imputer
@@ -213,8 +214,7 @@ class AutoImputer(TransformerMixin, BaseEstimator):
         """
         self._validate_params()
         frame, _, is_array = self._frame(X)
-        if frame.shape[0] == 0:
-            raise InputDataError("the table has no rows; there is nothing to impute")
+        check_shape(frame.shape)
         names = self._candidates(frame)
         hide = self._hide(frame)
         holed = frame.mask(hide) if not is_array else pd.DataFrame(np.where(hide, np.nan, frame.to_numpy()))

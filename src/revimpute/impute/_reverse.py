@@ -19,6 +19,7 @@ from revimpute.encode.frames import is_frame, like_input, to_pandas
 from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.encode.numeric import unscalable_columns
+from revimpute.encode.checks import check_shape
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.impute._ensemble_training import merge_reports, resolve_device, train_networks
 from revimpute.impute._input import check_frame_names
@@ -552,8 +553,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
             return super().fit(X, y)
         self._validate_params()
         frame, _ = to_pandas(X)
-        if frame.shape[0] == 0:
-            raise InputDataError("the table has no rows; there is nothing to impute")
+        check_shape(frame.shape)
         check_frame_names(self, frame, reset=True)
         encoder = TableEncoder(
             self.scaling, self.max_categories, self.handle_unknown, self.missing_values,
@@ -620,8 +620,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
                 raise InputDataError(f"expected a 2-D table, got an array with {values.ndim} dimension(s)")
             names = getattr(self, "feature_names_in_", None)
             frame, schema = pd.DataFrame(values, columns=names), None
-        if frame.shape[0] == 0:
-            raise InputDataError("the table has no rows; there is nothing to impute")
+        check_shape(frame.shape)
         return frame, schema
 
     def _impute_frame(self, frame: pd.DataFrame, search: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
