@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from revimpute.encode.columns import ColumnCode, holding_kind
 from revimpute.encode.kinds import DEFAULT_MAX_CATEGORIES, ColumnKind, infer_column_kind
 from revimpute.exceptions import InputDataError
 from revimpute.impute._mixed import _MixedImputer
@@ -112,14 +113,19 @@ class ConstantImputer(_MixedImputer):
 
 
 def _holding(column: pd.Series, fill: Any) -> pd.Series:
-    """An all-missing float64 ``column`` in the dtype the other imputers give a column of ``fill``'s kind."""
+    """An all-missing float64 ``column`` in the dtype the other imputers give a column of ``fill``'s kind.
+
+    The kind is read from the fill value; :func:`~revimpute.encode.columns.holding_kind`
+    chooses the dtype, as it does for ReverseImputer and the mixed-table baselines.
+    """
     if isinstance(fill, (bool, np.bool_)):
-        return column.astype("boolean")
-    if isinstance(fill, (int, np.integer)):
-        return column.astype("Int64")
-    if isinstance(fill, pd.Timestamp):
-        dtype = pd.DatetimeTZDtype(tz=fill.tz) if fill.tz is not None else np.dtype("datetime64[ns]")
-        return pd.Series(pd.NaT, index=column.index, dtype=dtype, name=column.name)
-    if isinstance(fill, str):
-        return column.astype(object)
-    return column
+        kind, zone = ColumnKind.BOOLEAN, None
+    elif isinstance(fill, (int, np.integer)):
+        kind, zone = ColumnKind.INTEGER, None
+    elif isinstance(fill, pd.Timestamp):
+        kind, zone = ColumnKind.DATETIME, None if fill.tz is None else str(fill.tz)
+    elif isinstance(fill, str):
+        kind, zone = ColumnKind.CATEGORICAL, None
+    else:
+        return column
+    return holding_kind(column, ColumnCode(kind=kind, timezone=zone))
