@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -249,3 +251,79 @@ def test_fit_and_transform_leave_the_thread_count_as_they_found_it(holed):
     before = torch.get_num_threads()
     ReverseImputer(hidden_sizes=(16,), latent_size=3, max_epochs=2, reverse_steps=3, n_models=2).fit(Xh).transform(Xh)
     assert torch.get_num_threads() == before
+
+
+def test_split_networks_cuts_the_seeds_into_near_equal_consecutive_groups():
+    from revimpute.impute._ensemble_training import split_networks
+
+    assert split_networks([1, 2, 3, 4, 5], 2) == [[1, 2, 3], [4, 5]]
+    assert split_networks([1, 2, 3, 4, 5], 4) == [[1, 2], [3], [4], [5]]
+    assert split_networks([1, 2], 8) == [[1], [2]]
+    assert split_networks([7], 2) == [[7]]
+    assert split_networks([1, 2, 3], 1) == [[1, 2, 3]]
+
+
+@pytest.fixture
+def cpu_threads(monkeypatch):
+    # the searches run in jobs side by side only when the machine can spare more than
+    # one thread; the suite runs on one, so ask for more here
+    import revimpute.impute._reverse as reverse_module
+
+    before = torch.get_num_threads()
+
+    def use(n: int) -> None:
+        torch.set_num_threads(n)
+        monkeypatch.setattr(reverse_module, "choose_threads", lambda limit=None: n)
+
+    yield use
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize(("mixed", "n_models", "threads", "jobs"), [
+    (False, 5, 2, [2, 3]),  # two groups of networks
+    (True, 5, 2, [2, 3]),
+    (False, 1, 2, [1, 1]),  # one network, its rows in two parts
+    (True, 2, 4, [1, 1, 1, 1]),  # two groups x two parts
+])
+def test_searches_side_by_side_give_the_bits_of_one_stack(cpu_threads, monkeypatch, mixed, n_models, threads, jobs):
+    # a network's search of a row depends neither on the networks beside it, nor on the
+    # other rows, nor on the thread count, so the jobs give the one stack's result bit for bit
+    import revimpute.impute._ensemble_training as ensemble_training
+
+    X, _ = with_holes(low_rank_data(180, 8, seed=4), 0.25, seed=5)
+    if mixed:
+        X = pd.DataFrame(X, columns=[f"c{k}" for k in range(8)])
+        X["kind"] = pd.Series(np.where(np.arange(180) % 3 == 0, "a", "b"), dtype=object)
+        X.loc[X.index % 7 == 0, "kind"] = None
+    imputer = ReverseImputer(random_state=3, max_epochs=8, reverse_steps=6, n_models=n_models,
+                             chunk_size=50).fit(X)
+    calls = []
+    real_search = ensemble_training.reverse_impute_ensemble
+    monkeypatch.setattr(ensemble_training, "reverse_impute_ensemble",
+                        lambda models, *a, **k: calls.append(len(models)) or real_search(models, *a, **k))
+    cpu_threads(threads)
+    side_by_side = imputer.transform(X)
+    report = imputer.reverse_report_
+    assert sorted(calls) == jobs
+    cpu_threads(1)
+    calls.clear()
+    one_stack = imputer.transform(X)
+    assert calls == [n_models]
+    if mixed:
+        pd.testing.assert_frame_equal(side_by_side, one_stack)
+    else:
+        assert np.array_equal(side_by_side, one_stack)
+    assert report == imputer.reverse_report_
+
+
+@pytest.mark.parametrize("n_models", [5, 1])
+def test_progress_counts_each_epoch_and_row_once_with_searches_side_by_side(cpu_threads, capsys, n_models):
+    cpu_threads(2)
+    X, _ = with_holes(low_rank_data(150, 6, seed=2), 0.25, seed=3)
+    imputer = ReverseImputer(random_state=0, max_epochs=4, reverse_steps=3, n_models=n_models, verbose=True)
+    imputer.fit(X).transform(X)
+    err = capsys.readouterr().err
+    rows = int(np.isnan(X).any(axis=1).sum())
+    assert re.search(r"^training\b.*\b4/4 epochs of the ensemble", err, re.MULTILINE), err
+    assert not re.search(r"\b([5-9]|\d\d+)/4 epochs", err), err
+    assert re.search(rf"^reverse training\b.*\b{rows}/{rows} rows", err, re.MULTILINE), err

@@ -21,7 +21,7 @@ from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
 from revimpute.encode.numeric import unscalable_columns
 from revimpute.encode.checks import check_shape
 from revimpute.exceptions import InputDataError, ModelFileError
-from revimpute.impute._ensemble_training import merge_reports, resolve_device, train_networks
+from revimpute.impute._ensemble_training import merge_reports, resolve_device, search_networks, train_networks
 from revimpute.impute._input import check_frame_names
 from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
@@ -31,7 +31,7 @@ from revimpute.nn import TrainingConfig
 from revimpute.nn.budget import automatic_hidden_sizes, automatic_training
 from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
-from revimpute.reverse import ReverseConfig, one_pass, reverse_impute_ensemble
+from revimpute.reverse import ReverseConfig, one_pass
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
 from revimpute.reverse.ensemble import Network, ensemble_mean
 
@@ -462,16 +462,10 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
         with compute_threads(threads), bar as tick:
-            done = [0]
-
-            def advance(rows_done: int, _total: int) -> None:
-                tick(rows_done - done[0])
-                done[0] = rows_done
-
-            filled, reports = reverse_impute_ensemble(
+            filled, reports = search_networks(
                 self.models_, units, missing, self.reverse_config(), self.radii_,
                 self._model_seeds() if seeds is None else seeds,
-                device=device, progress=advance, bounds=bounds, layout=layout,
+                device=device, threads=threads, tick=tick, bounds=bounds, layout=layout,
             )
         self.reverse_report_ = merge_reports(reports)
         return ensemble_mean(filled), filled
