@@ -260,25 +260,31 @@ class StackedAdam:
     def _flatten(self, tensors: list[Tensor]) -> None:
         self.flat = torch.cat([t.reshape(-1) for t in tensors])
         self.params: list[Tensor] = []
+        self._grad = torch.empty_like(self.flat)  # the step's buffers, allocated once
+        self._denom = torch.empty_like(self.flat)
+        self._grad_views: list[Tensor] = []
         start = 0
         for t in tensors:
             view = self.flat[start : start + t.numel()].view(t.shape)
             self.params.append(view.requires_grad_(True))
+            self._grad_views.append(self._grad[start : start + t.numel()].view(t.shape))
             start += t.numel()
 
     @torch.no_grad()
     def step(self, grads: Sequence[Tensor]) -> None:
         """One Adam update of every parameter from its gradient (one per ``params``, in order)."""
         self.steps += 1
-        grad = torch.cat([g.reshape(-1) for g in grads])
+        for view, g in zip(self._grad_views, grads):
+            view.copy_(g)
+        grad = self._grad
         if self.weight_decay != 0:
-            grad = grad.add(self.flat, alpha=self.weight_decay)
+            grad.add_(self.flat, alpha=self.weight_decay)
         self.exp_avg.lerp_(grad, 1 - self.beta1)
         self.exp_avg_sq.mul_(self.beta2)
         self.exp_avg_sq.addcmul_(grad, grad, value=1 - self.beta2)
         correction1 = 1 - self.beta1 ** float(self.steps)
         correction2 = 1 - self.beta2 ** float(self.steps)
-        denom = self.exp_avg_sq.sqrt()
+        denom = torch.sqrt(self.exp_avg_sq, out=self._denom)
         denom.div_(correction2**0.5)
         denom.add_(self.eps)
         self.flat.addcdiv_(self.exp_avg, denom, value=(self.lr / correction1) * -1)
