@@ -25,6 +25,9 @@ For ``reverse`` the line also gives the fit's and the search's seconds, their fl
 operations (counted from the epochs and search steps they took, see ``flop_counts``) and the rate
 achieved.
 
+``--search-repeats 5`` runs reverse's transform (the search) five times on the fitted networks and
+prints the median and range of its seconds: the search time alone, less moved by one noisy moment.
+
 ``--busy 2`` starts two competing busy processes (``python -c "while True: pass"``) before the
 first method and stops them after the last: the same run on a machine with two cores taken.
 
@@ -147,6 +150,8 @@ def main() -> None:
     parser.add_argument("--reverse-params", default="{}", help="JSON of ReverseImputer parameters")
     parser.add_argument("--threads", type=int, default=None, help="torch.set_num_threads before the run")
     parser.add_argument("--json", default=None, help="append the rows to this JSON-lines file")
+    parser.add_argument("--search-repeats", type=int, default=1,
+                        help="run reverse's transform this many times and print their median and range too")
     parser.add_argument("--busy", type=int, default=0,
                         help="start this many competing busy processes (a Python loop each) for the run")
     args = parser.parse_args()
@@ -183,9 +188,21 @@ def measure(args: argparse.Namespace) -> None:
                 steps = imputer.reverse_report_.steps_per_row
                 fit_flops, search_flops = flop_counts(imputer, len(holed), int(mask.any(axis=1).sum()))
                 fit_s, search_s = imputer.fit_seconds_, seconds - imputer.fit_seconds_
+                if args.search_repeats > 1:
+                    repeats = [search_s]
+                    for _ in range(args.search_repeats - 1):
+                        start = time.perf_counter()
+                        again = np.asarray(imputer.transform(holed), dtype=np.float64)
+                        repeats.append(time.perf_counter() - start)
+                        assert np.array_equal(again, filled), "a repeated transform changed its result"
+                    repeats.sort()
+                    extra_repeats = (f"; transform x{len(repeats)}: median {repeats[len(repeats) // 2]:.2f} s, "
+                                     f"{repeats[0]:.2f}-{repeats[-1]:.2f}")
+                else:
+                    extra_repeats = ""
                 extra = (f"  ({len(imputer.models_)} networks, {steps:.1f} search steps/row; fit {fit_s:.2f} s "
                          f"{fit_flops / 1e9:.1f} GFLOP {fit_flops / 1e9 / fit_s:.1f} GFLOP/s, search {search_s:.2f} s "
-                         f"{search_flops / 1e9:.1f} GFLOP {search_flops / 1e9 / search_s:.1f} GFLOP/s)")
+                         f"{search_flops / 1e9:.1f} GFLOP {search_flops / 1e9 / search_s:.1f} GFLOP/s{extra_repeats})")
             print(f"{name:>14} {method:>10} {seconds:9.2f} {score:8.4f}{extra}", flush=True)
             if args.json:
                 with open(args.json, "a") as handle:

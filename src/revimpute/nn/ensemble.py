@@ -10,8 +10,13 @@ from its own generator, drawn in the same order as
 loss, best weights and early stopping. A network that stops is taken out of
 the stack, so the others go on without computing it.
 
-A network's weights do not depend on which other networks share the stack
-(each batch item of the product is its own matrix product; tested bitwise).
+Each batch item of the product is its own matrix product, so a network's
+weights agree with those it gets in a stack of its own to float rounding; for
+the shapes in ``tests/test_speed.py`` bitwise, but not for every shape:
+PyTorch's batched CPU product can round one item differently with a different
+number of items (seen for a 34-row batch through a 128 -> 9 layer). So the
+ensemble always trains as one stack in seed order, never in groups chosen by
+the free cores.
 Against :func:`~revimpute.nn.training.train_autoencoder`, which runs
 ``F.linear``, they agree to float rounding and, for the shapes tested, bitwise;
 that is a property of the CPU kernels, not a guarantee.
