@@ -18,7 +18,8 @@ import pandas as pd
 
 from revimpute.detect import tokens as tk
 from revimpute.detect.formatted import NumberFormat, parse_formatted_numbers
-from revimpute.detect.numeric import format_number, numeric_flags, sentinel_shape
+from revimpute.detect.number_shapes import format_number, sentinel_shape
+from revimpute.detect.numeric import numeric_flags
 from revimpute.detect.text import TextValues, as_text
 
 #: A text column with at most this many distinct non-token values is
