@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -179,7 +179,7 @@ def ensemble_estimates(
     start = time.perf_counter()
     passed, _ = ensemble_pass(models, X, missing, bounds, layout)
     pass_seconds = time.perf_counter() - start
-    raw_config = ReverseConfig(**{**asdict(config), "cleanup": False, "estimate": "mode"})
+    raw_config = replace(config, cleanup=False, estimate="mode")
 
     def search(network: Network, stop: threading.Event) -> np.ndarray:
         stopper = lambda _done, _total: check_stop(stop)  # noqa: E731 (a job stops when another fails)
