@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from revimpute.detect import KINDS, detect_missing
-from revimpute.detect.numeric import format_number
+from revimpute.detect.number_shapes import format_number
 from revimpute.io import read_table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

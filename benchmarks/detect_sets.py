@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from revimpute.detect.numeric import format_number
+from revimpute.detect.number_shapes import format_number
 
 
 @dataclass

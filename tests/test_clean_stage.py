@@ -246,7 +246,8 @@ def test_scan_types_columns_as_impute_does(tmp_path):
 
 
 def test_all_columns_at_once_equals_column_by_column(dirty):
-    from revimpute.clean._types import column_stats, convert_column, convert_table, decide, table_stats
+    from revimpute.clean._convert import convert_column, convert_table
+    from revimpute.clean._types import column_stats, decide, table_stats
 
     text = read_table(dirty, as_text=True)
     text["late"] = ["1.5"] * (N - 1) + ["x"]  # a column that is text only in its last cell

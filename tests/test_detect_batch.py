@@ -14,7 +14,7 @@ import revimpute.detect.detector as detector
 from revimpute.detect import detect_missing
 from revimpute.detect.batch import NUMBERS, OWN, QUIET, text_groups
 from revimpute.detect.columns import scan_column
-from revimpute.detect.numeric import format_number
+from revimpute.detect.number_shapes import format_number
 
 #: Cells that exercise every rule: tokens, placeholders, runs, formatted
 #: numbers, zeros, padded codes, words, numbers, values that are not text.

@@ -20,6 +20,7 @@ The benchmark runner (``revimpute bench``), one job per module:
 
 from __future__ import annotations
 
+from revimpute.bench.block_masks import column_block
 from revimpute.bench.cases import (
     CROSSCHECK_CASE,
     HARNESS_MECHANISMS,
@@ -58,7 +59,6 @@ from revimpute.bench.image_masks import (
 )
 from revimpute.bench.missingness import (
     MECHANISMS,
-    column_block,
     mar_logistic,
     mcar,
     mnar_masked_inputs,

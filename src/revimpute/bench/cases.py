@@ -19,7 +19,8 @@ from sklearn.model_selection import train_test_split
 
 from revimpute.bench.datasets import load_table, minmax_scale
 from revimpute.bench.metrics import downstream_score
-from revimpute.bench.missingness import MECHANISMS, column_block, simulate
+from revimpute.bench.block_masks import column_block
+from revimpute.bench.missingness import MECHANISMS, simulate
 from revimpute.exceptions import RevimputeError
 
 __all__ = [
@@ -78,7 +79,7 @@ def block_mask(X: Any, rate: float, random_state: int | np.random.Generator | No
     ``k = ceil(BLOCK_COLUMN_FRACTION * d)`` adjacent columns (at most ``d - 1``,
     so one column always stays observed), starting at a random column, are
     hidden together in ``round(min(rate * d / k, 0.9) * n)`` randomly chosen
-    rows (:func:`~revimpute.bench.missingness.column_block`). The expected
+    rows (:func:`~revimpute.bench.block_masks.column_block`). The expected
     overall missing share is ``rate`` as long as ``rate <= 0.9 * k / d``; above
     that it is capped (no column is ever hidden in every row).
 

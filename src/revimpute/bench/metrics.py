@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from revimpute.docstrings import fill_doc
 from revimpute.exceptions import InputDataError, RevimputeError
 
 __all__ = [
@@ -68,73 +69,65 @@ def _hidden_pairs(X_true: Any, X_imp: Any, mask: Any) -> tuple[np.ndarray, np.nd
     return truth, guess
 
 
+_hidden_cell_score = fill_doc(
+    scored_cells="""
+        Parameters
+        ----------
+        X_true : array-like of shape (n_rows, n_columns)
+            The complete data.
+        X_imp : array-like of shape (n_rows, n_columns)
+            The imputed data.
+        mask : bool array of shape (n_rows, n_columns)
+            True where the cell was hidden.""",
+    scoring_errors="""
+        Raises
+        ------
+        InputDataError
+            If shapes differ, the mask is not boolean, or hidden cells are not finite.
+        RevimputeError
+            If the mask hides no cell.""",
+)
+
+
+@_hidden_cell_score
 def rmse_missing(X_true: Any, X_imp: Any, mask: Any) -> float:
     """Root mean squared error over the hidden cells.
 
-    Parameters
-    ----------
-    X_true : array-like of shape (n_rows, n_columns)
-        The complete data.
-    X_imp : array-like of shape (n_rows, n_columns)
-        The imputed data.
-    mask : bool array of shape (n_rows, n_columns)
-        True where the cell was hidden.
+    %(scored_cells)s
 
     Returns
     -------
     float
         ``sqrt(mean((X_imp - X_true)[mask] ** 2))``.
 
-    Raises
-    ------
-    InputDataError
-        If shapes differ, the mask is not boolean, or hidden cells are not finite.
-    RevimputeError
-        If the mask hides no cell.
+    %(scoring_errors)s
     """
     truth, guess = _hidden_pairs(X_true, X_imp, mask)
     return float(np.sqrt(np.mean((guess - truth) ** 2)))
 
 
+@_hidden_cell_score
 def mae_missing(X_true: Any, X_imp: Any, mask: Any) -> float:
     """Mean absolute error over the hidden cells.
 
-    Parameters
-    ----------
-    X_true : array-like of shape (n_rows, n_columns)
-        The complete data.
-    X_imp : array-like of shape (n_rows, n_columns)
-        The imputed data.
-    mask : bool array of shape (n_rows, n_columns)
-        True where the cell was hidden.
+    %(scored_cells)s
 
     Returns
     -------
     float
         ``mean(abs(X_imp - X_true)[mask])``.
 
-    Raises
-    ------
-    InputDataError
-        If shapes differ, the mask is not boolean, or hidden cells are not finite.
-    RevimputeError
-        If the mask hides no cell.
+    %(scoring_errors)s
     """
     truth, guess = _hidden_pairs(X_true, X_imp, mask)
     return float(np.mean(np.abs(guess - truth)))
 
 
+@_hidden_cell_score
 def wasserstein_columns(X_true: Any, X_imp: Any, mask: Any, on: str = "missing") -> float:
     """Sum over columns of the 1-D Wasserstein distance between true and imputed values.
 
-    Parameters
-    ----------
-    X_true : array-like of shape (n_rows, n_columns)
-        The complete data.
-    X_imp : array-like of shape (n_rows, n_columns)
-        The imputed data.
-    mask : bool array of shape (n_rows, n_columns)
-        True where the cell was hidden.
+    %(scored_cells)s
     on : {"missing", "all"}, default="missing"
         ``"missing"``: per column, compare the true and the imputed values of
         that column's hidden cells (columns with no hidden cell add nothing).

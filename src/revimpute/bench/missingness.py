@@ -40,7 +40,8 @@ Newton steps that stay inside the bracket, to within 1e-10 of ``rate``;
 constant columns, whose predictor has zero variance, get missing probability
 ``rate``; with ``rate`` 0 or 1 the probabilities are exactly 0 or 1.
 
-Masks for images (MNIST): :mod:`revimpute.bench.image_masks`.
+Masks for images (MNIST): :mod:`revimpute.bench.image_masks`; a block of
+columns hidden in chosen rows: :mod:`revimpute.bench.block_masks`.
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from typing import Any, Union
 import numpy as np
 from scipy.special import expit
 
+from revimpute.bench.block_masks import column_block
 from revimpute.exceptions import InputDataError, RevimputeError
 
 __all__ = [
@@ -424,50 +426,6 @@ def mnar_quantile(
         beyond |= values <= np.quantile(values, q, axis=0)
     mask = np.zeros(data.shape, dtype=bool)
     mask[:, censored] = (rng.random(values.shape) < rate) & beyond
-    return mask
-
-
-# --------------------------------------------------------------------------- structured masks
-def _index(selection: Any, size: int, what: str) -> np.ndarray:
-    """Positions picked by ``selection`` (ints, slice or booleans) among ``size``."""
-    try:
-        picked = np.arange(size)[selection]
-    except IndexError as exc:
-        raise RevimputeError(f"{what} {selection!r} do not fit {size} {what} ({exc})") from None
-    return np.atleast_1d(picked)
-
-
-def column_block(
-    shape: tuple[int, int], columns: Any, rows: Any = None
-) -> np.ndarray:
-    """Hide a block: the given columns in the given rows (all rows by default).
-
-    Parameters
-    ----------
-    shape : tuple (n_rows, n_columns)
-        Shape of the mask.
-    columns : int, sequence of int, slice or boolean array
-        Columns to hide (numpy indexing; negative positions count from the end).
-    rows : int, sequence of int, slice or boolean array, optional
-        Rows in which they are hidden; None means every row.
-
-    Returns
-    -------
-    numpy.ndarray of bool of ``shape``
-        True exactly on the chosen rows x columns.
-
-    Raises
-    ------
-    RevimputeError
-        If ``shape`` is not two non-negative sizes or a selection is out of range.
-    """
-    if len(shape) != 2 or min(shape) < 0:
-        raise RevimputeError(f"shape must be (n_rows, n_columns), got {shape!r}")
-    n_rows, n_cols = int(shape[0]), int(shape[1])
-    cols = _index(columns, n_cols, "columns")
-    picked_rows = np.arange(n_rows) if rows is None else _index(rows, n_rows, "rows")
-    mask = np.zeros((n_rows, n_cols), dtype=bool)
-    mask[np.ix_(picked_rows, cols)] = True
     return mask
 
 

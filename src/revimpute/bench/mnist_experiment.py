@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -37,8 +36,7 @@ from revimpute.bench.image_masks import (
 from revimpute.bench.mnist import default_cache_dir, load_mnist
 from revimpute.exceptions import RevimputeError
 from revimpute.impute import ReverseImputer, get_imputer
-from revimpute.nn.parallel import check_stop, map_networks
-from revimpute.reverse import ReverseConfig, cleanup_pass, ensemble_mean, one_pass, reverse_impute
+from revimpute.reverse import ensemble_estimates, ensemble_mean, ensemble_pass
 
 #: The networks of the MNIST experiment: two 784-1024-512-64 MLPs with the mask
 #: channel, trained on random pixels or runs of pixels hidden (``corruption="mixed"``),
@@ -253,9 +251,12 @@ def run_corruption(
             filled = _peer(name).fit_transform(np.vstack([train, holed]))[len(train):]
             scores.append(_scores(method, test, filled, mask, time.perf_counter() - start))
     reverse_methods = {"reverse_input", "reverse_cleaned", "reverse_mean"} & set(methods)
-    if "pass" in methods or reverse_methods:  # the pass is also half of the mean estimate
+    if reverse_methods:  # the pass is also half of the mean estimate
+        estimates = ensemble_estimates(nets, x, mask, imputer.reverse_config(), bounds, n_jobs=imputer.n_jobs)
+        first, pass_seconds = estimates.pass_, estimates.seconds["pass"]
+    elif "pass" in methods:
         start = time.perf_counter()
-        first = _clip(ensemble_mean([one_pass(m, x, mask) for m, _, _ in nets]), bounds, mask)
+        first = ensemble_pass([network.model for network in nets], x, mask, bounds)[0]
         pass_seconds = time.perf_counter() - start
     if "pass" in methods:
         start = time.perf_counter()
@@ -270,29 +271,10 @@ def run_corruption(
         scores.append(_scores("pass", test, passed, mask, seconds, whole=whole))
         images["pass"] = passed[:figure_rows]
     if reverse_methods:
-        config = imputer.reverse_config()
-        raw_config = ReverseConfig(**{**asdict(config), "cleanup": False, "estimate": "mode"})
-
-        def search(network: tuple[torch.nn.Module, float, int], stop: threading.Event) -> np.ndarray:
-            model, radius, seed = network
-            stopper = lambda _done, _total: check_stop(stop)  # noqa: E731 (a job stops when another fails)
-            return reverse_impute(model, x, mask, raw_config, radius, seed, bounds=bounds, progress=stopper)[0]
-
-        start = time.perf_counter()
-        raws = map_networks(search, nets, imputer.n_jobs)  # wall time: networks side by side
-        search_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        cleans = [
-            cleanup_pass(model, torch.from_numpy(raw), torch.from_numpy(mask)).numpy()
-            for (model, _, _), raw in zip(nets, raws)
-        ]
-        clean_seconds = time.perf_counter() - start
-        start = time.perf_counter()
-        raw = ensemble_mean(raws)
-        cleaned = _clip(ensemble_mean(cleans), bounds, mask)
-        mean = np.where(mask, 0.5 * (cleaned + first), x)
-        mean_seconds = pass_seconds + time.perf_counter() - start
-        raw_t, cleaned_t, mean_t = (imputer.scaler_.inverse_transform(a) for a in (raw, cleaned, mean))
+        stage = estimates.seconds
+        search_seconds, clean_seconds, mean_seconds = stage["search"], stage["cleanup"], stage["mean"]
+        raw_t, cleaned_t, mean_t = (imputer.scaler_.inverse_transform(a)
+                                    for a in (estimates.search, estimates.cleaned, estimates.mean))
         if "reverse_input" in methods:
             scores.append(_scores("reverse_input", test, raw_t, mask, search_seconds))
         if "reverse_cleaned" in methods:

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from revimpute.bench.summary import CELL, mean_ranks
+from revimpute.docstrings import fill_doc
 
 __all__ = ["plot_accuracy_vs_time", "plot_rmse_by_dataset", "plot_rmse_vs_rate", "write_plots"]
 
@@ -36,19 +38,43 @@ def _colours(methods: list[str]) -> dict[str, tuple]:
     return {m: cmap(i % 20) for i, m in enumerate(methods)}
 
 
+def _legend(fig: Any, axes: Any) -> None:
+    """One legend right of the panels, each label once (in the order the panels first show it)."""
+    handles, labels = [], []
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="outside right center", fontsize=8)
+
+
+def _save(fig: Any, path: str | os.PathLike) -> Path:
+    target = Path(path)
+    fig.savefig(target, dpi=110)
+    return target
+
+
+_figure_file = fill_doc(
+    figure_file="""
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            From :func:`revimpute.bench.summary.summarise`.
+        path : path
+            Where to write the PNG.
+
+        Returns
+        -------
+        pathlib.Path""",
+)
+
+
+@_figure_file
 def plot_rmse_vs_rate(summary: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Mean RMSE (over the datasets a method finished) against the missing rate, per mechanism.
 
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        From :func:`revimpute.bench.summary.summarise`.
-    path : path
-        Where to write the PNG.
-
-    Returns
-    -------
-    pathlib.Path
+    %(figure_file)s
     """
     Figure = _pyplot()
     mechanisms = list(dict.fromkeys(summary["mechanism"]))
@@ -71,31 +97,15 @@ def plot_rmse_vs_rate(summary: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax.set_xlabel("missing rate (nominal)")
         ax.grid(alpha=0.3)
     axes[0].set_ylabel(f"RMSE on hidden cells (mean over ≤{n_datasets} datasets)")
-    handles, labels = axes[0].get_legend_handles_labels()
-    for ax in axes[1:]:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    fig.legend(handles, labels, loc="outside right center", fontsize=8)
-    target = Path(path)
-    fig.savefig(target, dpi=110)
-    return target
+    _legend(fig, axes)
+    return _save(fig, path)
 
 
+@_figure_file
 def plot_accuracy_vs_time(summary: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Mean RMSE rank and mean downstream rank against median seconds per run.
 
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        From :func:`revimpute.bench.summary.summarise`.
-    path : path
-        Where to write the PNG.
-
-    Returns
-    -------
-    pathlib.Path
+    %(figure_file)s
     """
     Figure = _pyplot()
     ranks = mean_ranks(summary)
@@ -118,27 +128,17 @@ def plot_accuracy_vs_time(summary: pd.DataFrame, path: str | os.PathLike) -> Pat
         ax.grid(alpha=0.3, which="both")
     n_cells = summary[CELL].drop_duplicates().shape[0]
     fig.suptitle(f"Accuracy against time over {n_cells} cell(s); unfinished cells count as last")
-    target = Path(path)
-    fig.savefig(target, dpi=110)
-    return target
+    return _save(fig, path)
 
 
+@_figure_file
 def plot_rmse_by_dataset(summary: pd.DataFrame, path: str | os.PathLike) -> Path:
     """RMSE of every method per dataset, relative to mean imputation, one panel per mechanism.
 
     Uses the rate with the most cells. Methods that did not finish a cell are
     left out of it (their absence is the report's "status" column).
 
-    Parameters
-    ----------
-    summary : pandas.DataFrame
-        From :func:`revimpute.bench.summary.summarise`.
-    path : path
-        Where to write the PNG.
-
-    Returns
-    -------
-    pathlib.Path
+    %(figure_file)s
     """
     Figure = _pyplot()
     rate = summary.groupby("rate")["dataset"].nunique().idxmax()
@@ -165,16 +165,8 @@ def plot_rmse_by_dataset(summary: pd.DataFrame, path: str | os.PathLike) -> Path
         ax.set_title(f"{mechanism}, {rate:.0%} missing")
         ax.grid(alpha=0.3, axis="y")
     axes[0].set_ylabel("RMSE / RMSE of mean imputation" if relative else "RMSE on hidden cells")
-    handles, labels = [], []
-    for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels()):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    fig.legend(handles, labels, loc="outside right center", fontsize=8)
-    target = Path(path)
-    fig.savefig(target, dpi=110)
-    return target
+    _legend(fig, axes)
+    return _save(fig, path)
 
 
 def write_plots(summary: pd.DataFrame, out_dir: str | os.PathLike) -> list[Path]:

@@ -38,13 +38,13 @@ from typing import Any
 
 import pandas as pd
 
+from revimpute.clean._convert import convert_column
 from revimpute.clean._plan import CleanChunk, TablePlan, plan_table
 from revimpute.clean._rules import MissingRules, find_rules
 from revimpute.clean._sample import Reservoir, reservoir_rows, reservoir_slots, sample_key
 from revimpute.clean._types import (
     TEXT_DTYPE,
     ColumnType,
-    convert_column,
     is_text_column,
     text_to_boolean,
     text_to_datetime,

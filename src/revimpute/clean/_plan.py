@@ -28,7 +28,8 @@ import pandas as pd
 
 from revimpute.clean._rules import MissingRules, find_rules, recount
 from revimpute.clean._sample import Reservoir
-from revimpute.clean._types import ColumnStats, ColumnType, convert_table, decide, table_stats, text_values
+from revimpute.clean._convert import convert_table
+from revimpute.clean._types import ColumnStats, ColumnType, decide, table_stats, text_values
 from revimpute.detect import ColumnSummary, DetectionResult, Finding
 from revimpute.exceptions import InputDataError
 

@@ -11,7 +11,7 @@ most columns without scanning them on their own:
 
 * **quiet** columns: every value is a plain number (fewer than three distinct
   written values) or every value is a word, and no value carries a mark
-  (below). No rule of :mod:`revimpute.detect.columns` can flag anything in
+  (below). No rule of the column scan (:mod:`revimpute.detect.text_rules`) can flag anything in
   them: their only verdict is the empty cell's;
 * **number** columns: every value is a plain number, at least three distinct
   ones, none carrying a mark. Of the text rules only the numeric ones can
@@ -40,16 +40,14 @@ import pandas as pd
 from revimpute.detect import tokens as tk
 from revimpute.detect.columns import (
     FLOAT_EXACT,
-    FORMATTED_CHARS,
     INT64_LIMIT,
-    PLACEHOLDER_MAX_LEN,
-    SHAPE_RE,
     ZERO_PADDED_RE,
     ZERO_PADDED_SHARE,
-    ColumnScan,
     scan_number_text,
 )
+from revimpute.detect.scan import ColumnScan
 from revimpute.detect.text import TextValues
+from revimpute.detect.text_rules import FORMATTED_CHARS, PLACEHOLDER_MAX_LEN, SHAPE_RE
 
 #: Routes of a column: settled here (quiet, numbers) or scanned on its own.
 QUIET, NUMBERS, OWN = 0, 1, 2

@@ -35,7 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import bdtrc
 
-from revimpute.detect.columns import ColumnScan
+from revimpute.detect.scan import ColumnScan
 from revimpute.detect.numeric import WEAK
 
 #: Confidence from which a finding counts as strong evidence for other columns.

@@ -23,7 +23,8 @@ from revimpute.detect import tokens as tk
 from revimpute.detect.batch import NUMBERS, OWN, QUIET, Settled, TextGroup, settle, text_groups
 from revimpute.detect.columns import FLOAT_EXACT as _FLOAT_EXACT
 from revimpute.detect.columns import INT64_LIMIT as _INT64_LIMIT
-from revimpute.detect.columns import ZERO_PADDED_SHARE, ColumnScan, scan_column
+from revimpute.detect.columns import ZERO_PADDED_SHARE, scan_column
+from revimpute.detect.scan import ColumnScan
 from revimpute.detect.comissing import pair_code_zeros, raise_co_missing
 from revimpute.detect.formatted import NumberFormat
 from revimpute.detect.natural import explain_zeros

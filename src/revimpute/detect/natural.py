@@ -16,7 +16,7 @@ The scale rule judges every 0 the numeric rules found; the level rule only
 those found through a gap, below :data:`STRONG` confidence (a 0 far from
 every other value, a blood pressure of 0, keeps its finding whatever group
 holds it). A 0 shown to be real drops to
-:data:`revimpute.detect.columns.LEVEL`, so co-missingness does not raise it
+:data:`revimpute.detect.text_rules.LEVEL`, so co-missingness does not raise it
 either. The work is one pass over a candidate's rows per
 categorical column, and summaries of distinct values for the scales.
 """
@@ -27,7 +27,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from revimpute.detect.columns import LEVEL, ColumnScan
+from revimpute.detect.scan import ColumnScan
+from revimpute.detect.text_rules import LEVEL
 from revimpute.detect.numeric import FREQUENT
 
 #: Confidence from which a 0 is left alone here (a far 0: strong evidence).

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from revimpute.detect.number_shapes import format_number, sentinel_shape, shaped_mask
+
 #: Number of neighbouring distinct values used for local spacing and spikes.
 NEIGHBOURS = 5
 #: How many values may be peeled off each end of a column.
@@ -82,15 +84,6 @@ FREQUENT = 0.3
 #: few codes the spacing says little.
 CODE_MAX_DISTINCT = 20
 
-_NINES = np.array([10.0**d - 1 for d in range(1, 16)])
-_EIGHTS = np.array([8.0 * (10.0**d - 1) / 9 for d in range(2, 16)])
-_SEVENS = np.array([7.0 * (10.0**d - 1) / 9 for d in range(2, 16)])
-_INT_SHAPED = np.concatenate([_NINES, _EIGHTS, _SEVENS, [7.0, 8.0]])
-_DEC_NINES = np.round(
-    np.array([10.0**a - 10.0**-b for a in range(1, 9) for b in range(1, 4)]), 4
-)
-
-
 @dataclass(frozen=True)
 class NumericFlag:
     """A number judged by the numeric rules.
@@ -116,59 +109,6 @@ class NumericFlag:
     confidence: float
     evidence: str
     code: bool = False
-
-
-def format_number(value: float) -> str:
-    """Write a number the way a person would type it (``-999``, ``99.9``)."""
-    if not np.isfinite(value):
-        return str(value)
-    if value == np.round(value) and abs(value) < 1e16:
-        return str(int(value))
-    return np.format_float_positional(value, trim="-")
-
-
-def sentinel_shape(value: float) -> int:
-    """How much a number looks like a sentinel by its digits alone.
-
-    Parameters
-    ----------
-    value : float
-        A finite number.
-
-    Returns
-    -------
-    int
-        2 for strong shapes (``999``, ``-99``, ``99999``, ``999.9``,
-        ``8888``), 1 for weak ones (``9``, ``99``, ``-1``, ``-9``, ``88``,
-        ``777``, ``99.9``), 0 otherwise (``0`` included, which has its own
-        rule).
-    """
-    if value == -1:
-        return 1
-    if value == np.round(value):
-        digits = str(int(abs(value)))
-        length = len(digits)
-        if set(digits) == {"9"}:
-            return 2 if length >= 3 or (value < 0 and length >= 2) else 1
-        if set(digits) in ({"8"}, {"7"}):
-            if length >= 4:
-                return 2
-            return 1 if length >= 2 or value < 0 else 0
-        return 0
-    text = np.format_float_positional(abs(value), trim="-")
-    whole, _, frac = text.partition(".")
-    if set(whole + frac) == {"9"}:
-        return 2 if len(whole) >= 3 else 1
-    return 0
-
-
-def _shaped_mask(values: np.ndarray) -> np.ndarray:
-    """Vectorised pre-filter: values that may have a sentinel shape."""
-    absolute = np.abs(values)
-    integral = values == np.round(values)
-    shaped = integral & np.isin(absolute, _INT_SHAPED)
-    shaped |= ~integral & np.isin(np.round(absolute, 4), _DEC_NINES)
-    return shaped | (values == -1) | (values == -9)
 
 
 @dataclass(frozen=True)
@@ -460,7 +400,7 @@ def _code_cluster(values: np.ndarray, counts: np.ndarray, active: np.ndarray,
     Peeling judges one end value at a time against the rest, so two codes
     next to each other (98 "don't know", 99 "no answer") hide each other. Here
     the CLUSTER_MAX end values that are consecutive whole numbers ending in a
-    shaped number (:func:`sentinel_shape` >= 1) are judged together: when the
+    shaped number (:func:`~revimpute.detect.number_shapes.sentinel_shape` >= 1) are judged together: when the
     other values are at least :data:`FEW_DISTINCT` and the cluster is far from
     them (same test as for one value), every member is flagged and taken out
     of ``active``.
@@ -548,7 +488,7 @@ def numeric_flags(values: np.ndarray, counts: np.ndarray, weak: bool = False) ->
             active[i] = False
 
     candidates = np.flatnonzero(
-        active & (_shaped_mask(values) | (values == 0) | ((values < 0) & (n_negative <= 2)))
+        active & (shaped_mask(values) | (values == 0) | ((values < 0) & (n_negative <= 2)))
     )
     interior = {}
     for i in candidates:

@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from revimpute.detect.numeric import format_number
+from revimpute.detect.number_shapes import format_number
 
 #: A decimal number as people write it: sign, digits, point, exponent.
 NUMBER_RE = r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$"

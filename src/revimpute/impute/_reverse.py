@@ -31,9 +31,9 @@ from revimpute.nn import TrainingConfig
 from revimpute.nn.budget import automatic_hidden_sizes, automatic_training
 from revimpute.nn.threads import choose_threads, compute_threads
 from revimpute.nn.training import CORRUPTIONS
-from revimpute.reverse import ReverseConfig, one_pass
+from revimpute.reverse import ReverseConfig
 from revimpute.reverse.engine import ESTIMATES, LOSSES, ReverseReport
-from revimpute.reverse.ensemble import Network, ensemble_mean
+from revimpute.reverse.ensemble import Network, ensemble_mean, ensemble_pass
 
 
 class ReverseImputer(UncertaintyMixin, _NumericImputer):
@@ -452,13 +452,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         n_rows = int(missing.any(axis=1).sum())
         if self.reverse_steps == 0 or self.estimate == "pass":  # no search: impute_pass's average, then clip
             self.reverse_report_ = ReverseReport(rows=n_rows, cells=int(missing.sum()))
-            members = [one_pass(model, units, missing, layout=layout) for model in self.models_]
-            passed = ensemble_mean(members)
-            if bounds is not None:
-                passed = np.clip(passed, bounds[0], bounds[1])
-                members = [np.clip(member, bounds[0], bounds[1]) for member in members]
-            members = [np.where(missing, member, units).astype(np.float32) for member in members]
-            return np.where(missing, passed, units).astype(np.float32), members
+            return ensemble_pass(self.models_, units, missing, bounds, layout)
         threads = choose_threads() if device.type == "cpu" else torch.get_num_threads()
         bar = progress_bar(self.verbose, "reverse training", total=n_rows, unit="rows")
         with compute_threads(threads), bar as tick:
@@ -472,7 +466,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
 
     def _one_pass(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None) -> np.ndarray:
         """The networks' one-pass fill, averaged over the ensemble."""
-        return ensemble_mean([one_pass(model, units, missing, layout=layout) for model in self.models_])
+        return ensemble_pass(self.models_, units, missing, layout=layout)[0]
 
     # --- hooks of the numeric-array path ---------------------------------------------
     def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:

@@ -8,9 +8,15 @@ from revimpute.reverse.engine import (
     reverse_impute,
     reverse_impute_ensemble,
 )
-from revimpute.reverse.ensemble import Network, ensemble_mean
+from revimpute.reverse.ensemble import (
+    EnsembleEstimates,
+    Network,
+    ensemble_estimates,
+    ensemble_mean,
+    ensemble_pass,
+)
 
 __all__ = [
-    "Network", "ReverseConfig", "ReverseReport", "cleanup_pass", "ensemble_mean", "one_pass", "reverse_impute",
-    "reverse_impute_ensemble",
+    "EnsembleEstimates", "Network", "ReverseConfig", "ReverseReport", "cleanup_pass", "ensemble_estimates",
+    "ensemble_mean", "ensemble_pass", "one_pass", "reverse_impute", "reverse_impute_ensemble",
 ]

@@ -119,30 +119,36 @@ def _parquet_range(path: Path) -> tuple[int, int, Any]:
     return 0, 1, None
 
 
+@dataclass(frozen=True)
+class PlanOptions:
+    """How :func:`plan_file` finds a file's cleaning plan; each field as in :func:`scan_table`."""
+
+    detect: str = "auto"
+    tokens: Iterable[str] = ()
+    never: Iterable[str] = ()
+    sample_rows: int = 200_000
+    random_state: Any = 0
+    encoding: str | None = None
+    sep: str | None = None
+
+
 def plan_file(
     path: str | os.PathLike,
     chunk_rows: int = 100_000,
     on_bytes: Callable[[int], None] | None = None,
-    *,
-    detect: str = "auto",
-    tokens: Iterable[str] = (),
-    never: Iterable[str] = (),
-    sample_rows: int = 200_000,
-    random_state: Any = 0,
-    encoding: str | None = None,
-    sep: str | None = None,
+    options: PlanOptions = PlanOptions(),
     dialect: CsvDialect | None = None,
 ) -> tuple[TableSchema, pd.DataFrame]:
     """:func:`scan_table`, and the rows the detector looked at (as read).
 
-    ``dialect``: the CSV file's dialect when already found (``encoding`` and
-    ``sep`` are then unused).
+    ``dialect``: the CSV file's dialect when already found (``options.encoding``
+    and ``options.sep`` are then unused).
     """
-    check_policy(detect)
+    check_policy(options.detect)
     path, fmt = check_input_file(path)
     read_dtypes, start, step, name = {}, 0, 1, None
     if fmt == "csv":
-        dialect = dialect or csv_dialect(path, encoding, sep)
+        dialect = dialect or csv_dialect(path, options.encoding, options.sep)
     else:
         dialect = None
         read_dtypes = parquet_dtypes(open_parquet(path))
@@ -162,8 +168,8 @@ def plan_file(
 
     if fmt == "csv" and not dialect.columns:
         raise InputDataError(f"{path}: no columns found")
-    plan, sample = plan_table(chunks, detect, tokens, never, sample_rows=sample_rows,
-                              random_state=random_state)
+    plan, sample = plan_table(chunks, options.detect, options.tokens, options.never,
+                              sample_rows=options.sample_rows, random_state=options.random_state)
     if plan.n_rows == 0:
         raise InputDataError(f"{path}: header only, the table has no rows")
     if not plan.rules.labels:
@@ -217,6 +223,6 @@ def scan_table(
         If the file is missing, empty, header-only, binary, undecodable,
         ragged, or not a readable Parquet file.
     """
-    schema, _ = plan_file(path, chunk_rows, on_bytes, detect=detect, tokens=tokens, never=never,
-                          sample_rows=sample_rows, random_state=random_state, encoding=encoding, sep=sep)
+    options = PlanOptions(detect, tokens, never, sample_rows, random_state, encoding, sep)
+    schema, _ = plan_file(path, chunk_rows, on_bytes, options)
     return schema

@@ -21,7 +21,7 @@ from revimpute.dialect import csv_dialect
 from revimpute.exceptions import RevimputeError
 from revimpute.io import check_input_file
 from revimpute.scale._progress import bytes_progress
-from revimpute.scale._schema import TableSchema, plan_file
+from revimpute.scale._schema import PlanOptions, TableSchema, plan_file
 
 __all__ = ["file_notes", "iter_table_chunks", "plan_options", "reservoir_sample", "typed_chunks"]
 
@@ -41,22 +41,21 @@ def plan_options(
     random_state: Any = 0,
     encoding: str | None = None,
     sep: str | None = None,
-) -> dict[str, Any]:
+) -> PlanOptions:
     """The options of :func:`~revimpute.scale._schema.plan_file`, checked."""
-    return {"detect": detect, "tokens": list(tokens), "never": list(never),
-            "sample_rows": check_positive("sample_rows", sample_rows), "random_state": random_state,
-            "encoding": encoding, "sep": sep}
+    return PlanOptions(detect, list(tokens), list(never), check_positive("sample_rows", sample_rows),
+                       random_state, encoding, sep)
 
 
 def file_schema(path: str | os.PathLike, chunk_rows: int, progress: bool,
-                options: dict[str, Any]) -> tuple[TableSchema, pd.DataFrame]:
+                options: PlanOptions) -> tuple[TableSchema, pd.DataFrame]:
     """Read and clean the file's fit sample and plan its chunks (a bar on stderr while scanning a CSV)."""
     path, fmt = check_input_file(path)
     if fmt == "parquet":
-        return plan_file(path, chunk_rows, **options)
-    dialect = csv_dialect(path, options["encoding"], options["sep"])  # bad bytes fail before the bar shows
+        return plan_file(path, chunk_rows, options=options)
+    dialect = csv_dialect(path, options.encoding, options.sep)  # bad bytes fail before the bar shows
     with bytes_progress(progress, f"scanning {path.name}", path.stat().st_size) as on_bytes:
-        return plan_file(path, chunk_rows, on_bytes=on_bytes, dialect=dialect, **options)
+        return plan_file(path, chunk_rows, on_bytes, options, dialect)
 
 
 def typed_chunks(schema: TableSchema, chunk_rows: int) -> Iterator[pd.DataFrame]:
@@ -114,7 +113,7 @@ def iter_table_chunks(
     chunk_rows = check_positive("chunk_rows", chunk_rows)
     if schema is None:
         options = plan_options(detect, tokens, never, sample_rows, random_state, encoding, sep)
-        schema, _ = plan_file(path, chunk_rows, **options)
+        schema, _ = plan_file(path, chunk_rows, options=options)
     yield from typed_chunks(schema, chunk_rows)
 
 

@@ -433,7 +433,7 @@ def impute_file_dask(
     fitted_on, fit_rows, fit_seconds = ensure_fitted(
         imputer, schema, chunk_rows=chunk_rows, fit_sample_rows=fit_sample_rows,
         random_state=random_state, progress=progress,
-        sample=sample if options["sample_rows"] == fit_sample_rows else None, keep=keep,
+        sample=sample if options.sample_rows == fit_sample_rows else None, keep=keep,
     )
     del sample
     csv_out = table_format(out_path) == "csv"

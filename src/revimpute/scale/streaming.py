@@ -377,7 +377,7 @@ def impute_file(
         on_plan(schema)
     dropped = schema.plan.columns_to_drop(drop_empty_columns, not _is_fitted(imputer))
     keep = [label for label in schema.columns if label not in set(dropped)] if dropped else None
-    same_sample = options["sample_rows"] == fit_sample_rows
+    same_sample = options.sample_rows == fit_sample_rows
     fitted_on, fit_rows, fit_seconds = ensure_fitted(
         imputer, schema, chunk_rows=chunk_rows, fit_sample_rows=fit_sample_rows,
         random_state=random_state, progress=progress, sample=sample if same_sample else None, keep=keep,
