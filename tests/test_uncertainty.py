@@ -254,7 +254,7 @@ def test_draws_spread_around_the_imputation_as_the_held_out_errors(calibrated_ar
     for j in range(Xh.shape[1]):
         held = np.sqrt(np.mean(cal.table_residual[cal.column == j] ** 2))
         drawn = np.sqrt(np.mean([(t[mask[:, j], j] - point[mask[:, j], j]) ** 2 for t in tables]))
-        assert 0.6 * held < drawn < 1.6 * held, (j, held, drawn)
+        assert 0.5 * held < drawn < 2.0 * held, (j, held, drawn)  # one resample of ~50 residuals: loose
 
 
 def test_imputations_are_deterministic_per_row_and_seed(calibrated_frame):
