@@ -11,7 +11,7 @@ import pytest
 from safetensors.numpy import load_file, save_file
 
 from revimpute import ReverseImputer
-from revimpute.conformal import Calibration, conformal_quantile, hidden_cells
+from revimpute.conformal import MIN_DRAW_SCORES, Calibration, conformal_quantile, hidden_cells, resample
 from revimpute.exceptions import ModelFileError, RevimputeError
 
 from conftest import FAST, low_rank_data, with_holes
@@ -219,6 +219,42 @@ def test_imputations_differ_only_in_imputed_cells(calibrated_array):
     # the draws' spread is of the size of the imputation's error
     error = np.sqrt(np.mean((imp.transform(Xh)[mask] - X[mask]) ** 2))
     assert 0.3 * error < stack[:, mask].std(axis=0).mean() < 3 * error
+
+
+def test_residual_resample_is_a_bootstrap_keyed_by_seed_imputation_and_column():
+    pool = np.arange(40, dtype=np.float64)
+    first = resample(pool, 3, 0, 1)
+    assert first.shape == pool.shape and np.isin(first, pool).all()
+    assert np.array_equal(first, resample(pool, 3, 0, 1))
+    assert len(np.unique(first)) < pool.size  # with replacement
+    for other in (resample(pool, 4, 0, 1), resample(pool, 3, 1, 1), resample(pool, 3, 0, 2)):
+        assert not np.array_equal(first, other)
+    assert resample(np.zeros(0), 3, 0, 1).size == 0
+
+
+def test_residual_pool_is_the_column_own_unless_too_few():
+    column = np.array([0] * MIN_DRAW_SCORES + [1] * (MIN_DRAW_SCORES - 1))
+    residual = np.arange(column.size, dtype=np.float64)
+    cal = Calibration.from_scores(
+        2, 5, column, residual, np.ones(column.size), residual[:, None], residual, np.zeros(0, dtype=np.int64),
+        np.zeros(0), np.zeros(0, dtype=bool),
+    )
+    assert np.array_equal(cal.residual_pool(0), residual[:MIN_DRAW_SCORES])
+    assert np.array_equal(cal.residual_pool(1), residual)  # too few of its own: every column's
+
+
+def test_draws_spread_around_the_imputation_as_the_held_out_errors(calibrated_array):
+    # random_state=None: the first pass is transform's search, so the draws' deviation from the
+    # imputation is the residual (plus e(k)'s shift), of the size of the held-out errors
+    _, Xh, mask, imp = calibrated_array
+    n = len(imp.models_)
+    tables = imp.sample(Xh, n, random_state=None)
+    point = imp.transform(Xh)
+    cal = imp.calibration_
+    for j in range(Xh.shape[1]):
+        held = np.sqrt(np.mean(cal.table_residual[cal.column == j] ** 2))
+        drawn = np.sqrt(np.mean([(t[mask[:, j], j] - point[mask[:, j], j]) ** 2 for t in tables]))
+        assert 0.5 * held < drawn < 2.0 * held, (j, held, drawn)  # one resample of ~50 residuals: loose
 
 
 def test_imputations_are_deterministic_per_row_and_seed(calibrated_frame):

@@ -5,14 +5,21 @@ The pieces :class:`~revimpute.ReverseImputer` uses for ``calibration``,
 :meth:`~revimpute.ReverseImputer.sample` (docs/uncertainty.md).
 """
 
-from revimpute.conformal.draws import draw_class, draw_keys, pick, shrink, uniforms
+from revimpute.conformal.draws import draw_class, draw_keys, pick, resample, uniforms
 from revimpute.conformal.holdout import MAX_CELLS, calibration_rows, hidden_cells
-from revimpute.conformal.scores import FLOOR_QUANTILE, MIN_COLUMN_SCORES, Calibration, conformal_quantile
+from revimpute.conformal.scores import (
+    FLOOR_QUANTILE,
+    MIN_COLUMN_SCORES,
+    MIN_DRAW_SCORES,
+    Calibration,
+    conformal_quantile,
+)
 
 __all__ = [
     "FLOOR_QUANTILE",
     "MAX_CELLS",
     "MIN_COLUMN_SCORES",
+    "MIN_DRAW_SCORES",
     "Calibration",
     "calibration_rows",
     "conformal_quantile",
@@ -20,6 +27,6 @@ __all__ = [
     "draw_keys",
     "hidden_cells",
     "pick",
-    "shrink",
+    "resample",
     "uniforms",
 ]

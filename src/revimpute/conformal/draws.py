@@ -7,15 +7,26 @@ missingness pattern, so a row's draws never depend on the other rows.
 
 A number cell of imputation ``k`` is
 
-    network ``e(k)``'s imputation  +  cell_scale * shrink * r,
+    mean + (e_k - mean) / sqrt(n_networks)  +  r,
 
-where ``r`` is drawn from the column's held-out normalised residuals and
-``shrink = sqrt(max(0, 1 - (spread / cell_scale)**2 / mean(r**2)))``: the
-networks' disagreement is a shared (across rows) part of the imputation
-uncertainty, and the residual draw adds what remains of the held-out error
-variance, so that the draws' variance around the ensemble's estimate is the
-calibrated one. A boolean or categorical cell is drawn from network ``e(k)``'s
-probabilities.
+where ``mean`` is the ensemble's imputation (of that imputation's search
+pass) and ``e_k`` network ``e(k)``'s: the ensemble's estimate is a mean over
+networks trained from different random starts, and the shift is a draw of
+that mean's uncertainty (its standard error is the networks' spread over
+``sqrt(n_networks)``). ``r`` is drawn from an approximate Bayesian bootstrap (Rubin and
+Schenker, 1986) of the column's held-out residuals ``truth - imputed`` (network
+units): imputation ``k`` first resamples the column's residuals with
+replacement (:func:`resample`, a function of ``(seed, k, column)`` alone, so
+the same for every row), then each cell draws one residual from that
+resample (:func:`pick`). The held-out residuals are the ensemble's own errors
+on cells no network trained on, so the draws' variance around the ensemble's
+estimate is the held-out one; the resampling makes the imputations differ
+the way the residual distribution itself is uncertain (its mean, the
+ensemble's bias on the column, and its variance, estimated from a few dozen
+cells), which is what makes the imputations "proper" for Rubin's rules, as
+``mice``'s ``norm`` draws ``sigma`` and ``beta`` from their posterior before
+drawing the noise. A boolean or categorical cell is drawn from network
+``e(k)``'s probabilities.
 """
 
 from __future__ import annotations
@@ -25,6 +36,7 @@ import numpy as np
 from revimpute.reverse.row_noise import row_keys, splitmix64, uniform_for_step
 
 _DRAW_SALT = np.uint64(0xA0761D6478BD642F)
+_RESAMPLE_SALT = 0xB007_5EED
 
 
 def draw_keys(X: np.ndarray, missing: np.ndarray, seed: int) -> np.ndarray:
@@ -47,17 +59,17 @@ def pick(pool: np.ndarray, u: np.ndarray) -> np.ndarray:
     return pool[index]
 
 
-def shrink(spread: np.ndarray, scale: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Factor on the residual draw so that the draw's variance matches the held-out one.
+def resample(pool: np.ndarray, seed: int, imputation: int, column: int) -> np.ndarray:
+    """The first step of the approximate Bayesian bootstrap: ``pool`` resampled with replacement.
 
-    The networks' spread already moves the centre of imputation ``k``; the
-    residual adds ``1 - (spread / scale)**2 / mean(pool**2)`` of the held-out
-    variance (in units of ``scale``), never less than 0.
+    A function of ``(seed, imputation, column)`` and the pool alone (the same
+    for every row of every batch); the result has the pool's size.
     """
-    second_moment = float(np.mean(pool**2)) if pool.size else 1.0
-    if second_moment <= 0:
-        return np.zeros_like(scale)
-    return np.sqrt(np.clip(1.0 - (spread / scale) ** 2 / second_moment, 0.0, 1.0))
+    pool = np.asarray(pool)
+    if pool.size == 0:
+        return pool
+    rng = np.random.default_rng([int(seed), int(imputation), int(column), _RESAMPLE_SALT])
+    return pool[rng.integers(0, pool.size, pool.size)]
 
 
 def draw_class(probabilities: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -31,6 +31,9 @@ import numpy as np
 MIN_COLUMN_SCORES = 30
 """A column with fewer held-out scores uses the quantile of all columns pooled."""
 
+MIN_DRAW_SCORES = 10
+"""A column with fewer held-out residuals draws from all number columns' residuals (:meth:`Calibration.residual_pool`)."""
+
 FLOOR_QUANTILE = 0.1
 """The spread floor of a column: this quantile of its held-out cells' spreads."""
 
@@ -163,14 +166,17 @@ class Calibration:
         return _column_quantiles(self.class_column, self.class_score, self.n_columns, coverage)
 
     def residual_pool(self, j: int) -> np.ndarray:
-        """Signed normalised residuals ``residual / cell_scale`` to draw from for column ``j``.
+        """Signed residuals ``truth - imputed`` (network units) to draw from for column ``j``.
 
-        The column's own when it has :data:`MIN_COLUMN_SCORES` of them, else
-        every number column's.
+        The column's own when it has :data:`MIN_DRAW_SCORES` of them, else
+        every number column's (draws need no rank of a high quantile, and
+        other columns' residuals can be of another size). They are not divided by the cells' spread: a
+        residual divided by a held-out cell's small spread and multiplied by a
+        missing cell's larger one gives draws with heavy tails (see
+        docs/uncertainty.md, the Rubin simulation).
         """
-        normalised = self.residual / self.cell_scale(self.column, self.spread)
-        own = normalised[self.column == j]
-        return own if own.size >= MIN_COLUMN_SCORES else normalised
+        own = self.residual[self.column == j]
+        return own if own.size >= MIN_DRAW_SCORES else self.residual
 
     def counts(self) -> np.ndarray:
         """Held-out scores per column (numbers and classes together)."""

@@ -24,7 +24,7 @@ from revimpute.conformal import (
     draw_keys,
     hidden_cells,
     pick,
-    shrink,
+    resample,
     uniforms,
 )
 from revimpute.encode.intervals import interval_frames
@@ -361,15 +361,18 @@ class UncertaintyMixin:
     def sample(self, X: Any, n_imputations: int = 5, random_state: int | None = None) -> list[Any]:
         """Draw ``n_imputations`` completed tables whose differences reflect the uncertainty.
 
-        Needs a model fitted with ``calibration``. Imputation ``k`` takes
-        network ``e(k)``'s imputation (the networks in an order drawn from
-        ``random_state``, one each, then again with fresh search dropout
-        streams) plus a residual drawn from the column's held-out residuals,
-        scaled by the cell's spread (see :mod:`revimpute.conformal.draws`);
-        boolean and categorical cells are drawn from that network's
-        probabilities. Values are clipped as the imputation is. Every draw is
-        a function of ``(random_state, k, the row)`` alone; observed cells are
-        the same objects in every table.
+        Needs a model fitted with ``calibration``. A number cell of imputation
+        ``k`` is the ensemble's imputation, moved towards network ``e(k)``'s by
+        ``1 / sqrt(n_networks)`` of their difference (the networks in an order
+        drawn from ``random_state``, one each), plus a residual drawn from an
+        approximate Bayesian bootstrap of the column's held-out residuals
+        (resampled once per imputation and column, then one draw per cell; see
+        :mod:`revimpute.conformal.draws`); boolean and categorical cells are
+        drawn from network ``e(k)``'s probabilities. Each run of ``n_networks``
+        imputations uses its own search pass (fresh dropout streams). Values
+        are clipped as the imputation is. Every draw is a function of
+        ``(random_state, k, the row)`` alone; observed cells are the same
+        objects in every table.
 
         Parameters
         ----------
@@ -416,19 +419,19 @@ class UncertaintyMixin:
                     _mix(seed, draw_seed, p) for seed in self._model_seeds()
                 ]
                 passes[p] = self._members(given, seeds)
-            _, members = passes[p]
-            stack = np.stack([m.astype(np.float64) for m in members])
+            point, members = passes[p]
             centre = members[order[k % n_networks]].astype(np.float64)
             filled = centre.copy()
             if number_units.size:
-                spread = stack[:, :, number_units].std(axis=0)
-                scale = calibration.cell_scale(np.broadcast_to(number_columns, spread.shape), spread)
                 u = uniforms(keys, k, n_columns, stream=0)
-                noise = np.zeros_like(spread)
                 for slot, c in enumerate(number_columns):
-                    pool = calibration.residual_pool(int(c))
-                    noise[:, slot] = pick(pool, u[:, c]) * shrink(spread[:, slot], scale[:, slot], pool)
-                filled[:, number_units] = centre[:, number_units] + scale * noise
+                    pool = resample(calibration.residual_pool(int(c)), draw_seed, k, int(c))
+                    unit = number_units[slot]
+                    mean = point[:, unit].astype(np.float64)
+                    # the ensemble mean moved by e(k)'s deviation over sqrt(n): a draw of the size of the
+                    # mean's uncertainty from the networks' random training, then the residual
+                    shifted = mean + (centre[:, unit] - mean) / np.sqrt(n_networks)
+                    filled[:, unit] = shifted + pick(pool, u[:, c])
             if layout is not None:
                 self._draw_classes(filled, centre, layout, uniforms(keys, k, n_columns, stream=1))
             if bounds is not None:
