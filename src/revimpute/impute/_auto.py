@@ -254,24 +254,58 @@ class AutoImputer(TransformerMixin, BaseEstimator):
         self.choices_ = dict(zip(frame.columns, self.column_methods_))
         return self
 
-    def choices_at(self, confidence: float) -> list[str]:
+    def choices_at(self, confidence: float, table_default: bool = False) -> list[str]:
         """The method of each column (by position) that the held-out errors give at ``confidence``.
 
         The first working candidate, unless another beats it (:func:`better_than`).
+        With ``table_default``, the column's starting point is instead the
+        method of :meth:`table_choice_at` (the one that beats the first over
+        the whole table), which another must then beat in the column.
         """
         check_is_fitted(self, "cell_errors_")
         working = [n for n in self.scores_.index if n not in self.failed_]
+        start = self.table_choice_at(confidence) if table_default else working[0]
         chosen = []
         for j in range(self.scores_.shape[1]):
-            best = working[0]
-            for name in working[1:]:
+            best = start
+            for name in working:
                 errors = self.cell_errors_.get((name, j))
-                if errors is not None and better_than(
+                if name != best and errors is not None and (best, j) in self.cell_errors_ and better_than(
                     errors, self.cell_errors_[(best, j)], confidence, seed=int(self.random_state) + j
                 ):
                     best = name
             chosen.append(best)
         return chosen
+
+    def table_choice_at(self, confidence: float) -> str:
+        """The method that imputes the whole held-out split best at ``confidence``.
+
+        Each column's cell errors are divided by the first candidate's mean
+        error in that column, so that every column weighs alike; a candidate
+        replaces the current choice when :func:`better_than` says so over all
+        cells of the table.
+        """
+        check_is_fitted(self, "cell_errors_")
+        working = [n for n in self.scores_.index if n not in self.failed_]
+        columns = [j for j in range(self.scores_.shape[1]) if (working[0], j) in self.cell_errors_]
+
+        def relative(name: str) -> np.ndarray | None:
+            if any((name, j) not in self.cell_errors_ for j in columns):
+                return None
+            parts = []
+            for j in columns:
+                scale = float(np.mean(self.cell_errors_[(working[0], j)]))
+                parts.append(self.cell_errors_[(name, j)] / (scale if scale > 0 else 1.0))
+            return np.concatenate(parts) if parts else None
+
+        best, best_errors = working[0], relative(working[0])
+        for name in working[1:]:
+            errors = relative(name)
+            if errors is not None and best_errors is not None and better_than(
+                errors, best_errors, confidence, seed=int(self.random_state)
+            ):
+                best, best_errors = name, errors
+        return best
 
     def fit(self, X: Any, y: Any = None) -> AutoImputer:
         """Choose a method per column (:meth:`choose`), then fit each chosen method on all of ``X``."""
