@@ -85,3 +85,24 @@ def test_bad_candidates_are_an_input_error(candidates):
     Xh, _ = _table()
     with pytest.raises(InputDataError, match="candidates must be distinct registry names"):
         AutoImputer(candidates=candidates).fit(Xh)
+
+
+def test_the_table_default_is_the_method_that_beats_the_first_over_the_whole_table():
+    # mean first: on a low-rank table IterativeImputer beats it over all held-out cells, so it
+    # becomes the table's default, and a column keeps it unless another beats it there
+    Xh, _ = _table()
+    auto = AutoImputer(candidates=["mean", "iterative"], random_state=1).choose(Xh)
+    assert auto.table_choice_at(0.9) == "iterative"
+    table = auto.choices_at(0.9, table_default=True)
+    for j, name in enumerate(table):
+        if name == "mean":  # left the table's default: mean beat it in this column
+            assert auto.cell_errors_[("mean", j)].mean() < auto.cell_errors_[("iterative", j)].mean()
+    assert table[1:3] == ["iterative", "iterative"]
+    first_is_best = AutoImputer(candidates=["iterative", "mean"], random_state=1).choose(Xh)
+    assert first_is_best.table_choice_at(0.0) == "iterative"  # the mean does not beat it over the table
+    assert auto.choices_at(0.9) == auto.column_methods_  # the default rule is unchanged
+    # every column weighs alike: scaling one column by 1,000 changes no choice
+    scaled = Xh.copy()
+    scaled[:, 0] *= 1000.0
+    again = AutoImputer(candidates=["mean", "iterative"], random_state=1).choose(scaled)
+    assert again.table_choice_at(0.9) == auto.table_choice_at(0.9)
