@@ -75,7 +75,7 @@ def stacked_forward(
     z = h
     for k in range(n_layers):
         weight, bias = params[2 * k], params[2 * k + 1]
-        h = torch.baddbmm(bias.unsqueeze(1), h, weight.transpose(1, 2))
+        h = torch.bmm(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
         if k == n_encoder - 1:
             z = h
         elif k < n_layers - 1:
@@ -127,6 +127,19 @@ def train_ensemble(
     """
     if config.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision("medium")
+    try:
+        return _train_ensemble(X, observed, config, seeds, progress, device, layout)
+    finally:
+        torch.set_float32_matmul_precision(before)
+
+
+def _train_ensemble(
+    X: np.ndarray, observed: np.ndarray, config: TrainingConfig, seeds: Sequence[int],
+    progress: Callable[[int, int, float, float], None] | None, device: str | torch.device,
+    layout: UnitLayout | None,
+) -> list[tuple[MLPAutoencoder, TrainingHistory]]:
     device = torch.device(device)
     n_samples, n_features = X.shape
     x_all = torch.from_numpy(np.where(observed, X, 0.0).astype(np.float32)).to(device)
