@@ -52,6 +52,23 @@ def test_a_network_trained_in_the_stack_follows_the_network_trained_alone_in_it(
         assert all(torch.equal(a, b) for a, b in zip(_weights(first), _weights(second)))
 
 
+def test_fast_products_are_used_only_where_they_keep_float32_accuracy(monkeypatch):
+    import revimpute.nn.ensemble as ensemble
+
+    seen = []
+    real = ensemble._train_ensemble
+    monkeypatch.setattr(ensemble, "_train_ensemble",
+                        lambda *a: seen.append(torch.get_float32_matmul_precision()) or real(*a))
+    X, observed = _data(n=60)
+    config = TrainingConfig(hidden_sizes=(8,), latent_size=2, max_epochs=1, batch_size=32)
+    for tolerance, expected in ((0.0, "highest"), (1e-5, "medium" if ensemble.fast_products_keep_float32() else "highest")):
+        monkeypatch.setattr(ensemble, "_FAST_PRODUCTS", [])  # probe again
+        monkeypatch.setattr(ensemble, "FAST_PRODUCT_TOLERANCE", tolerance)
+        train_ensemble(X, observed, config, seeds=[1])
+        assert seen[-1] == expected
+    assert torch.get_float32_matmul_precision() == "highest"
+
+
 def test_training_restores_the_matmul_precision():
     # the stacked training runs its products at PyTorch's "medium" float32 precision (oneDNN's
     # kernels where the CPU has them) and gives the caller's setting back, also on an error

@@ -3,23 +3,29 @@
 The ``n_models`` networks of an ensemble have the same shape, so their weights
 are stacked along a leading axis (one tensor of shape ``(networks, out, in)``
 per layer) and every layer of every network runs as one batched matrix product
-(``torch.baddbmm``). Each network keeps what it has when trained alone: its own
+(``torch.bmm``). Each network keeps what it has when trained alone: its own
 seed (initial weights, held-out rows, data order and corruption masks all come
 from its own generator, drawn in the same order as
 :func:`~revimpute.nn.training.train_autoencoder` draws them), its own held-out
 loss, best weights and early stopping. A network that stops is taken out of
 the stack, so the others go on without computing it.
 
+On the CPU the training runs its products at PyTorch's ``"medium"`` float32
+matmul precision when a probe shows that it keeps float32's accuracy there
+(:func:`fast_products_keep_float32`): PyTorch then hands them to oneDNN, whose
+kernels run the training's small batched products about twice as fast on the
+CPUs measured; the forward pass is ``bmm`` plus the bias, since ``baddbmm``
+does not take that route.
+
 Each batch item of the product is its own matrix product, so a network's
-weights agree with those it gets in a stack of its own to float rounding; for
-the shapes in ``tests/test_speed.py`` bitwise, but not for every shape:
-PyTorch's batched CPU product can round one item differently with a different
-number of items (seen for a 34-row batch through a 128 -> 9 layer). So the
+weights agree with those it gets in a stack of its own to float rounding, not
+bitwise: PyTorch's batched CPU products can round one item differently with a
+different number of items (seen with MKL's product for a 34-row batch through
+a 128 -> 9 layer, and with oneDNN's in ``tests/test_speed.py``). So the
 ensemble always trains as one stack in seed order, never in groups chosen by
 the free cores.
 Against :func:`~revimpute.nn.training.train_autoencoder`, which runs
-``F.linear``, they agree to float rounding and, for the shapes tested, bitwise;
-that is a property of the CPU kernels, not a guarantee.
+``F.linear`` at the caller's precision, they agree to float rounding.
 
 :class:`FrozenEnsemble` is the imputation-time counterpart: the trained
 networks stacked for the batch-invariant forward pass of the reverse search.
@@ -128,11 +134,42 @@ def train_ensemble(
     if config.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
     before = torch.get_float32_matmul_precision()
-    torch.set_float32_matmul_precision("medium")
+    if torch.device(device).type == "cpu" and fast_products_keep_float32():
+        torch.set_float32_matmul_precision("medium")
     try:
         return _train_ensemble(X, observed, config, seeds, progress, device, layout)
     finally:
         torch.set_float32_matmul_precision(before)
+
+
+FAST_PRODUCT_TOLERANCE = 1e-5
+"""Largest error (relative to the largest output) a product may have for the training to use it."""
+
+_FAST_PRODUCTS: list[bool] = []
+
+
+def fast_products_keep_float32() -> bool:
+    """Whether batched products at PyTorch's ``"medium"`` float32 precision keep float32's accuracy here.
+
+    Under that setting PyTorch may hand float32 products to oneDNN, which on
+    some CPUs computes them faster at float32 accuracy and on others (those
+    with bfloat16 matrix units) in bfloat16. A probe product is compared with
+    its float64 value once per process; the setting is used only where its
+    error stays below :data:`FAST_PRODUCT_TOLERANCE`.
+    """
+    if not _FAST_PRODUCTS:
+        generator = torch.Generator().manual_seed(0)
+        a = torch.randn(5, 64, 96, generator=generator)
+        b = torch.randn(5, 96, 48, generator=generator)
+        exact = torch.bmm(a.double(), b.double())
+        before = torch.get_float32_matmul_precision()
+        torch.set_float32_matmul_precision("medium")
+        try:
+            fast = torch.bmm(a, b).double()
+        finally:
+            torch.set_float32_matmul_precision(before)
+        _FAST_PRODUCTS.append(bool((fast - exact).abs().max() <= FAST_PRODUCT_TOLERANCE * exact.abs().max()))
+    return _FAST_PRODUCTS[0]
 
 
 def _train_ensemble(
