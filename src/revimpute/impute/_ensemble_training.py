@@ -1,6 +1,6 @@
 """Training the networks of a ReverseImputer, running their searches, and merging what the searches report.
 
-The ensemble trains as stacked models (the automatic budget) or network by
+The ensemble trains as one stacked model (the automatic budget) or network by
 network (an explicit ``batch_size``), on the threads the machine can spare,
 on the device asked for. On more than one CPU thread the searches run in
 groups of networks side by side, one group per thread.
@@ -156,7 +156,7 @@ def search_networks(
     groups = split_networks(list(range(len(models))), workers)
     todo = np.flatnonzero(missing.any(axis=1))
     n_parts = max(1, min(workers // len(groups), len(todo)))
-    parts = [part for part in np.array_split(todo, n_parts)] if n_parts > 1 else [None]
+    parts = list(np.array_split(todo, n_parts)) if n_parts > 1 else [None]
     jobs = [(g, p) for p in range(len(parts)) for g in range(len(groups))]
     done = np.zeros((len(groups), len(parts)), dtype=np.int64)
     shown = [0]

@@ -13,9 +13,10 @@ the stack, so the others go on without computing it.
 On the CPU the training runs its products at PyTorch's ``"medium"`` float32
 matmul precision when a probe shows that it keeps float32's accuracy there
 (:func:`fast_products_keep_float32`): PyTorch then hands them to oneDNN, whose
-kernels run the training's small batched products about twice as fast on the
-CPUs measured; the forward pass is ``bmm`` plus the bias, since ``baddbmm``
-does not take that route.
+kernels run the training's small batched products faster on some CPUs
+(docs/scale.md); the forward pass is ``bmm`` plus the bias, since ``baddbmm``
+does not take that route. The setting is process-wide while the training runs
+and the caller's is restored afterwards.
 
 Each batch item of the product is its own matrix product, so a network's
 weights agree with those it gets in a stack of its own to float rounding, not
