@@ -35,7 +35,8 @@ networks stacked for the batch-invariant forward pass of the reverse search.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -134,11 +135,18 @@ def train_ensemble(
     """
     if config.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
-    before = torch.get_float32_matmul_precision()
-    if torch.device(device).type == "cpu" and fast_products_keep_float32():
-        torch.set_float32_matmul_precision("medium")
-    try:
+    fast = torch.device(device).type == "cpu" and fast_products_keep_float32()
+    with matmul_precision("medium" if fast else torch.get_float32_matmul_precision()):
         return _train_ensemble(X, observed, config, seeds, progress, device, layout)
+
+
+@contextmanager
+def matmul_precision(precision: str) -> Iterator[None]:
+    """Run the block at PyTorch's float32 matmul ``precision``, then restore the caller's."""
+    before = torch.get_float32_matmul_precision()
+    torch.set_float32_matmul_precision(precision)
+    try:
+        yield
     finally:
         torch.set_float32_matmul_precision(before)
 
@@ -163,12 +171,8 @@ def fast_products_keep_float32() -> bool:
         a = torch.randn(5, 64, 96, generator=generator)
         b = torch.randn(5, 96, 48, generator=generator)
         exact = torch.bmm(a.double(), b.double())
-        before = torch.get_float32_matmul_precision()
-        torch.set_float32_matmul_precision("medium")
-        try:
+        with matmul_precision("medium"):
             fast = torch.bmm(a, b).double()
-        finally:
-            torch.set_float32_matmul_precision(before)
         _FAST_PRODUCTS.append(bool((fast - exact).abs().max() <= FAST_PRODUCT_TOLERANCE * exact.abs().max()))
     return _FAST_PRODUCTS[0]
 
