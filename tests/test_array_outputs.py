@@ -196,6 +196,29 @@ def test_array_outputs_are_the_stored_ones(name, stored, tmp_path):
     assert _run(name, tmp_path) == stored[name]
 
 
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"clip": False}, {"scaling": "robust"}, {"estimate": "pass"}, {"missing_values": -1.0},
+     {"n_models": 2, "calibration": 0.2}],
+    ids=["default", "no-clip", "robust", "pass", "placeholder", "ensemble-calibrated"],
+)
+def test_an_array_and_its_float_frame_give_the_same_numbers(params):
+    """One encoder: an array is imputed as the DataFrame of its float64 values is (on any machine)."""
+    X = _data(n=90, seed=12)
+    if "missing_values" in params:
+        X[np.isnan(X)] = -1.0
+    frame = pd.DataFrame(X)
+    from_array, from_frame = _fit(X, **params), _fit(frame, **params)
+    assert np.array_equal(from_array.transform(X), from_frame.transform(frame).to_numpy())
+    assert np.array_equal(from_array.impute_pass(X), from_frame.impute_pass(frame).to_numpy())
+    if "calibration" in params:
+        a, f = from_array.impute_with_uncertainty(X), from_frame.impute_with_uncertainty(frame)
+        for mine, theirs in ((a.imputed, f.imputed), (a.lower, f.lower), (a.upper, f.upper)):
+            assert np.array_equal(mine, theirs.to_numpy())
+        for mine, theirs in zip(from_array.sample(X, 3, random_state=1), from_frame.sample(frame, 3, random_state=1)):
+            assert np.array_equal(mine, theirs.to_numpy())
+
+
 if __name__ == "__main__":
     import tempfile
 

@@ -152,8 +152,16 @@ class TableEncoder:
         return flags.to_numpy(dtype=np.float64, na_value=np.nan)
 
     # --- fit ------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> TableEncoder:
+    def fit(self, frame: pd.DataFrame, kinds: list[ColumnKind] | None = None) -> TableEncoder:
         """Learn each column's kind, categories, range and scaling from ``frame``.
+
+        Parameters
+        ----------
+        frame : DataFrame
+        kinds : list of ColumnKind, optional
+            Each column's kind; None infers them from the values
+            (:func:`~revimpute.encode.kinds.infer_column_kinds`). A numeric
+            array read as a frame has every column ``ColumnKind.NUMERIC``.
 
         Raises
         ------
@@ -161,7 +169,10 @@ class TableEncoder:
             A column without any observed value (unless ``keep_empty``), a
             column mixing value types, text where numbers are expected, or inf.
         """
-        kinds = infer_column_kinds(frame, max_categories=self.max_categories)
+        if kinds is None:
+            kinds = infer_column_kinds(frame, max_categories=self.max_categories)
+        elif len(kinds) != frame.shape[1]:
+            raise ValueError(f"kinds: {len(kinds)} given for a table of {frame.shape[1]} columns")
         self.codes_: list[ColumnCode] = []
         number_columns: list[np.ndarray] = []
         column_of_unit: list[int] = []

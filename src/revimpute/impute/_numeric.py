@@ -162,7 +162,19 @@ class _NumericImputer(_BaseImputer):
     def _output(
         self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
     ) -> Any:
-        """``X`` with its missing cells from ``imputed`` (the kept columns; None: no gap there).
+        """``X`` with its missing cells from ``imputed`` (the kept columns; None: no gap there), as ``set_output`` asks.
+
+        Raises
+        ------
+        RevimputeError
+            If an imputed value is not finite.
+        """
+        return as_requested(self, self._filled(X, values, missing, info, imputed))
+
+    def _filled(
+        self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
+    ) -> Any:
+        """:meth:`_output` without ``set_output``: ``X``'s own kind, with the missing indicator.
 
         Raises
         ------
@@ -184,7 +196,7 @@ class _NumericImputer(_BaseImputer):
         extra = None
         if self.add_indicator:
             extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return as_requested(self, self._wrap(filled, missing, extra, info, X))
+        return self._wrap(filled, missing, extra, info, X)
 
     def _wrap(
         self, filled: np.ndarray, missing: np.ndarray, extra: np.ndarray | None, info: TableInfo, X: Any
