@@ -482,13 +482,20 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         """An array-fitted model's imputation of ``X``, given back as ``X`` came (without ``set_output``).
 
         ``X`` is read as the numeric imputers read a table (text refused,
-        placeholders, the columns checked), encoded, imputed and decoded as a
-        DataFrame is, and written back into ``X``'s own representation.
+        placeholders, the columns checked), encoded and imputed as a DataFrame
+        is, decoded to numbers (:meth:`TableEncoder.numbers`, what
+        :meth:`TableEncoder.decode` writes) and written back into ``X``'s own
+        representation.
         """
         values, missing, info = self._check_input(X, reset=False)
-        decoded, _ = self._impute_frame(self._array_frame(values, missing), search)
-        keep = ~self.empty_features_
-        return self._filled(X, values, missing, info, decoded.to_numpy(dtype=np.float64)[:, keep])
+        encoded = self._encode_frame(self._array_frame(values, missing))
+        return self._array_back(X, values, missing, info, encoded, self._imputed_units(encoded, search))
+
+    def _array_back(self, X: Any, values: np.ndarray, missing: np.ndarray, info: Any, encoded: Any,
+                    filled: np.ndarray) -> Any:
+        """Network units of an array-fitted model -> ``X``'s representation (without ``set_output``)."""
+        self._check_finite(filled, encoded.missing)
+        return self._filled(X, values, missing, info, self.encoder_.numbers(filled, self.clip))
 
     def _check_finite(self, filled: np.ndarray, missing: np.ndarray) -> None:
         """Refuse a network output that is not a number where a cell is imputed."""
@@ -603,17 +610,18 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
 
     def _impute_frame(self, frame: pd.DataFrame, search: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         encoded = self._encode_frame(frame)
+        return self._decode_frame(frame, encoded, self._imputed_units(encoded, search))
+
+    def _imputed_units(self, encoded: Any, search: bool) -> np.ndarray:
+        """The encoded table's units with the missing ones imputed: by the search, or by one pass, clipped."""
         layout = self.encoder_.layout_
         if not encoded.missing.any():
-            filled = encoded.values
-        elif search:
-            filled = self._reverse(encoded.values, encoded.missing, layout, self.scaled_bounds())
-        else:
-            filled = self._one_pass(encoded.values, encoded.missing, layout)
-            bounds = self.scaled_bounds()
-            if bounds is not None:
-                filled = np.clip(filled, bounds[0], bounds[1])
-        return self._decode_frame(frame, encoded, filled)
+            return encoded.values
+        if search:
+            return self._reverse(encoded.values, encoded.missing, layout, self.scaled_bounds())
+        filled = self._one_pass(encoded.values, encoded.missing, layout)
+        bounds = self.scaled_bounds()
+        return filled if bounds is None else np.clip(filled, bounds[0], bounds[1])
 
     def _encode_frame(self, frame: pd.DataFrame) -> Any:
         """``frame`` as network units; categories not seen at fit are reported and treated as missing."""

@@ -236,18 +236,13 @@ class UncertaintyMixin:
 
     def _table(self, given: dict[str, Any], filled: np.ndarray) -> Any:
         """Network units with the missing cells filled -> the table, as ``transform`` gives it."""
-        out, _ = self._decode_frame(given["frame"], given["encoded"], filled)
-        return self._given_back(given, out)
-
-    def _given_back(self, given: dict[str, Any], table: pd.DataFrame) -> Any:
-        """A decoded table (the encoder's frame) as the kind of table ``X`` was, as ``set_output`` asks."""
         array = given["array"]
-        if array is None:
-            return as_requested(self, like_input(table, given["schema"]))
-        keep = ~self.empty_features_
-        imputed = table.to_numpy(dtype=np.float64)[:, keep]
-        return as_requested(self, self._filled(array["X"], array["values"], array["cell_missing"], array["info"],
-                                               imputed))
+        if array is not None:
+            return as_requested(self, self._array_back(
+                array["X"], array["values"], array["cell_missing"], array["info"], given["encoded"], filled
+            ))
+        out, _ = self._decode_frame(given["frame"], given["encoded"], filled)
+        return as_requested(self, like_input(out, given["schema"]))
 
     # --- intervals ----------------------------------------------------------------------------
     def impute_with_uncertainty(self, X: Any, coverage: float = 0.9) -> ImputationIntervals:
@@ -300,12 +295,12 @@ class UncertaintyMixin:
             low = self.scaler_.inverse_transform(centre - half)
             high = self.scaler_.inverse_transform(centre + half)
         encoded = given["encoded"]
-        out, confidence = self._decode_frame(given["frame"], encoded, point)
         lower, upper = interval_frames(self.encoder_, given["frame"], low, high, encoded.cell_missing)
         if given["array"] is not None:
-            return ImputationIntervals(self._given_back(given, out), self._bound_table(given, lower, down=True),
+            return ImputationIntervals(self._table(given, point), self._bound_table(given, lower, down=True),
                                        self._bound_table(given, upper, down=False), None, None)
-        imputed, lower, upper = (self._given_back(given, t) for t in (out, lower, upper))
+        out, confidence = self._decode_frame(given["frame"], encoded, point)
+        imputed, lower, upper = (as_requested(self, like_input(t, given["schema"])) for t in (out, lower, upper))
         sets = self._prediction_sets(given, point, calibration.class_quantiles(coverage))
         return ImputationIntervals(imputed, lower, upper, confidence, sets)
 
