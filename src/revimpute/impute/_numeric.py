@@ -162,19 +162,16 @@ class _NumericImputer(_BaseImputer):
     def _output(
         self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
     ) -> Any:
-        """``X`` with its missing cells from ``imputed`` (the kept columns; None: no gap there), as ``set_output`` asks.
-
-        Raises
-        ------
-        RevimputeError
-            If an imputed value is not finite.
-        """
+        """:meth:`_filled`'s table as ``set_output`` asks (:func:`~revimpute.impute._output.as_requested`)."""
         return as_requested(self, self._filled(X, values, missing, info, imputed))
 
     def _filled(
         self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
     ) -> Any:
-        """:meth:`_output` without ``set_output``: ``X``'s own kind, with the missing indicator.
+        """``X`` with its missing cells from ``imputed`` (the kept columns; None: no gap there).
+
+        Given back in ``X``'s own kind (:meth:`_wrap`), with the missing
+        indicator's columns when ``add_indicator`` is on.
 
         Raises
         ------
