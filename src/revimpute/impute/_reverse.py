@@ -18,11 +18,11 @@ from revimpute.encode import SCALINGS
 from revimpute.encode.frames import is_frame, like_input, to_pandas
 from revimpute.encode.kinds import ColumnKind
 from revimpute.encode.layout import UnitLayout
-from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
+from revimpute.encode.table import HANDLE_UNKNOWN, EncodedTable, TableEncoder
 from revimpute.encode.checks import check_shape
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.impute._ensemble_training import merge_reports, resolve_device, search_networks, train_networks
-from revimpute.impute._input import check_frame_names
+from revimpute.impute._input import TableInfo, check_frame_names
 from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
@@ -491,8 +491,8 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         encoded = self._encode_frame(self._array_frame(values, missing))
         return self._array_back(X, values, missing, info, encoded, self._imputed_units(encoded, search))
 
-    def _array_back(self, X: Any, values: np.ndarray, missing: np.ndarray, info: Any, encoded: Any,
-                    filled: np.ndarray) -> Any:
+    def _array_back(self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo,
+                    encoded: EncodedTable, filled: np.ndarray) -> Any:
         """Network units of an array-fitted model -> ``X``'s representation (without ``set_output``)."""
         self._check_finite(filled, encoded.missing)
         return self._filled(X, values, missing, info, self.encoder_.numbers(filled, self.clip))
@@ -612,7 +612,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         encoded = self._encode_frame(frame)
         return self._decode_frame(frame, encoded, self._imputed_units(encoded, search))
 
-    def _imputed_units(self, encoded: Any, search: bool) -> np.ndarray:
+    def _imputed_units(self, encoded: EncodedTable, search: bool) -> np.ndarray:
         """The encoded table's units with the missing ones imputed: by the search, or by one pass, clipped."""
         layout = self.encoder_.layout_
         if not encoded.missing.any():
@@ -640,7 +640,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         """The imputed table (with any indicator columns) and the categorical confidence."""
         self._check_finite(filled, encoded.missing)
         out, confidence = self.encoder_.decode(frame, filled, encoded.cell_missing, clip=self.clip)
-        if self.add_indicator and not self.fitted_on_array_:  # an array's indicator comes with its give-back
+        if self.add_indicator:
             flags = self.indicator_.transform(np.where(encoded.cell_missing, np.nan, 0.0))
             names = self.get_feature_names_out()[frame.shape[1]:]
             for k, name in enumerate(names):
