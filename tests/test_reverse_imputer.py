@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import warnings
 
@@ -16,6 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.linear_model import Ridge
 
 from revimpute import ReverseImputer
+from revimpute.encode.kinds import ColumnKind
 from revimpute.exceptions import InputDataError, ModelFileError
 
 from conftest import FAST, low_rank_data, with_holes
@@ -110,6 +112,26 @@ def test_text_error_names_the_column():
         ReverseImputer(**FAST).fit(df)
 
 
+def test_text_in_a_numeric_array_is_refused_with_the_column_and_row(fitted, holed):
+    _, Xh, _ = holed
+    bad = Xh.astype(object)
+    bad[3, 2] = "abc"
+    message = r"column 2 holds text 'abc' \(row 3, 1 such cells\) where numbers are expected"
+    with pytest.raises(InputDataError, match=message):
+        ReverseImputer(**FAST).fit(bad)
+    for method in (fitted.transform, fitted.impute_pass):
+        with pytest.raises(InputDataError, match=message):
+            method(bad)
+
+
+def test_an_array_is_encoded_by_the_table_encoder_every_column_a_number(fitted, holed):
+    _, Xh, _ = holed
+    assert fitted.fitted_on_array_
+    assert [(c.kind, c.width) for c in fitted.encoder_.codes_] == [(ColumnKind.NUMERIC, 1)] * Xh.shape[1]
+    assert fitted.scaler_ is fitted.encoder_.scaler_
+    assert fitted.encoder_.layout_.is_numeric and fitted.encoder_.layout_.n_units == Xh.shape[1]
+
+
 def test_transform_with_other_number_of_columns(fitted, holed):
     _, Xh, _ = holed
     with pytest.raises(InputDataError, match="features"):
@@ -123,6 +145,29 @@ def test_save_load_round_trip(tmp_path, fitted, holed):
     loaded = ReverseImputer.load(folder)
     assert np.array_equal(loaded.transform(Xh), fitted.transform(Xh))
     assert loaded.get_params() == fitted.get_params()
+    assert loaded.fitted_on_array_ and loaded.encoder_.to_json() == fitted.encoder_.to_json()
+    assert json.loads((folder / "model.json").read_text())["encoder"] is None  # rebuilt from the arrays
+
+
+def test_an_array_model_file_from_before_the_table_encoder_loads_and_saves_unchanged(tmp_path):
+    """``data/array_model``: written by the former array path (format version 1) with an empty
+    column, a placeholder, the indicator, two networks and calibration."""
+    old = Path(__file__).with_name("data") / "array_model"
+    model = ReverseImputer.load(old)
+    assert model.fitted_on_array_ and [c.kind for c in model.encoder_.codes_] == [ColumnKind.NUMERIC] * 4
+    assert [c.empty for c in model.encoder_.codes_] == [False, False, False, True]
+    again = model.save(tmp_path / "again")
+    assert (again / "weights.safetensors").read_bytes() == (old / "weights.safetensors").read_bytes()
+    assert json.loads((again / "model.json").read_text()) == json.loads((old / "model.json").read_text())
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 2)) @ rng.normal(size=(2, 4))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:, 3] = np.nan
+    out = model.transform(X)
+    observed = ~np.isnan(X)
+    assert out.shape == (40, 8) and np.array_equal(out[:, :4][observed], X[observed])
+    assert np.isfinite(out).all() and (out[:, 3] == 0).all()
+    assert len(model.sample(X, n_imputations=2)) == 2
 
 
 def test_save_over_existing_model_replaces_it(tmp_path, fitted):

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from revimpute.bench.missingness import RandomState, _rng, mcar
+from revimpute.docstrings import fill_doc
 from revimpute.exceptions import RevimputeError
 
 __all__ = [
@@ -78,21 +79,33 @@ def band_rows(k: int = 10, position: str = "middle") -> range:
     return range(start, start + k)
 
 
+_image_mask = fill_doc(
+    images="""
+        Parameters
+        ----------
+        n : int
+            Number of images.""",
+    random_state="""
+        random_state : int, numpy.random.Generator or None
+            Seed or generator.""",
+    mask="""
+        Returns
+        -------
+        numpy.ndarray of bool, shape (n, 784)""",
+)
+
+
+@_image_mask
 def image_band(n: int, k: int = 10, position: str = "middle") -> np.ndarray:
     """Hide a horizontal band of ``k`` whole pixel rows in each of ``n`` images.
 
-    Parameters
-    ----------
-    n : int
-        Number of images.
+    %(images)s
     k : int from 1 to 28, default=10
         Height of the band in pixel rows.
     position : {"top", "middle", "bottom"}, default="middle"
         Band placement; see :func:`band_rows` (k = 10: rows 4-13, 9-18, 14-23).
 
-    Returns
-    -------
-    numpy.ndarray of bool, shape (n, 784)
+    %(mask)s
         The same band in every image.
 
     Raises
@@ -106,21 +119,16 @@ def image_band(n: int, k: int = 10, position: str = "middle") -> np.ndarray:
     return _rows_to_pixels(row_mask)
 
 
+@_image_mask
 def image_random_rows(n: int, k: int, random_state: RandomState = None) -> np.ndarray:
     """Hide ``k`` distinct whole pixel rows, drawn at random for each image.
 
-    Parameters
-    ----------
-    n : int
-        Number of images.
+    %(images)s
     k : int from 1 to 28
         Number of pixel rows hidden in each image.
-    random_state : int, numpy.random.Generator or None
-        Seed or generator.
+    %(random_state)s
 
-    Returns
-    -------
-    numpy.ndarray of bool, shape (n, 784)
+    %(mask)s
 
     Raises
     ------
@@ -135,22 +143,18 @@ def image_random_rows(n: int, k: int, random_state: RandomState = None) -> np.nd
     return _rows_to_pixels(row_mask)
 
 
+@_image_mask
 def image_center_square(n: int, size: int) -> np.ndarray:
     """Hide a ``size`` x ``size`` square at the centre of each image.
 
     The square covers rows and columns ``(28 - size) // 2`` to
     ``(28 - size) // 2 + size - 1`` (e.g. 9-18 for ``size = 10``).
 
-    Parameters
-    ----------
-    n : int
-        Number of images.
+    %(images)s
     size : int from 1 to 28
         Side of the square in pixels.
 
-    Returns
-    -------
-    numpy.ndarray of bool, shape (n, 784)
+    %(mask)s
 
     Raises
     ------
@@ -165,23 +169,18 @@ def image_center_square(n: int, size: int) -> np.ndarray:
     return np.tile(image.reshape(1, -1), (n, 1))
 
 
+@_image_mask
 def image_random_pixels(n: int, rate: float, random_state: RandomState = None) -> np.ndarray:
     """Hide each pixel of ``n`` images independently with probability ``rate``.
 
     The same as ``mcar((n, 784), rate, random_state)``.
 
-    Parameters
-    ----------
-    n : int
-        Number of images.
+    %(images)s
     rate : float in [0, 1]
         Probability that a pixel is hidden.
-    random_state : int, numpy.random.Generator or None
-        Seed or generator.
+    %(random_state)s
 
-    Returns
-    -------
-    numpy.ndarray of bool, shape (n, 784)
+    %(mask)s
 
     Raises
     ------

@@ -269,7 +269,7 @@ def _impute_one(frame: pd.DataFrame, method: str, model: str | None, seed: int, 
     else:
         result = imputer.transform(frame)
     trust["seconds"]["fit and impute"] = time.perf_counter() - start
-    if reverse and imputer.encoder_ is not None:
+    if reverse and not imputer.fitted_on_array_:
         kinds = column_kinds(imputer)
         trust["methods"] = [method if j in kinds else None for j in range(frame.shape[1])]
     if reporting and reverse:

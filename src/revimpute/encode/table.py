@@ -152,8 +152,16 @@ class TableEncoder:
         return flags.to_numpy(dtype=np.float64, na_value=np.nan)
 
     # --- fit ------------------------------------------------------------------------
-    def fit(self, frame: pd.DataFrame) -> TableEncoder:
+    def fit(self, frame: pd.DataFrame, kinds: list[ColumnKind] | None = None) -> TableEncoder:
         """Learn each column's kind, categories, range and scaling from ``frame``.
+
+        Parameters
+        ----------
+        frame : DataFrame
+        kinds : list of ColumnKind, optional
+            Each column's kind; None infers them from the values
+            (:func:`~revimpute.encode.kinds.infer_column_kinds`). A numeric
+            array read as a frame has every column ``ColumnKind.NUMERIC``.
 
         Raises
         ------
@@ -161,7 +169,10 @@ class TableEncoder:
             A column without any observed value (unless ``keep_empty``), a
             column mixing value types, text where numbers are expected, or inf.
         """
-        kinds = infer_column_kinds(frame, max_categories=self.max_categories)
+        if kinds is None:
+            kinds = infer_column_kinds(frame, max_categories=self.max_categories)
+        elif len(kinds) != frame.shape[1]:
+            raise ValueError(f"kinds: {len(kinds)} given for a table of {frame.shape[1]} columns")
         self.codes_: list[ColumnCode] = []
         number_columns: list[np.ndarray] = []
         column_of_unit: list[int] = []
@@ -252,8 +263,18 @@ class TableEncoder:
         numbers: list[np.ndarray] = []
         number_labels: list[Any] = []
         unknown: dict[Any, list[Any]] = {}
+        floats = self._float_columns(frame)
         for j, code in enumerate(self.codes_):
             label = _label(frame, j)
+            if j in floats:  # read with the others already: no text, NaN where missing
+                col = floats[j]
+                reject_infinite(col, repr(label))
+                col[self._placeholder(col)] = np.nan
+                numbers.append(col)
+                number_labels.append(label)
+                cell_missing[:, j] = np.isnan(col)
+                missing[:, code.start] = cell_missing[:, j]
+                continue
             series = frame.iloc[:, j]
             isna = series.isna().to_numpy(dtype=bool) | self._placeholder(series)
             cell_missing[:, j] = isna
@@ -295,6 +316,22 @@ class TableEncoder:
             values[:, layout.numeric_units] = scaled
         return EncodedTable(values, missing, cell_missing, unknown)
 
+    def _float_columns(self, frame: pd.DataFrame) -> dict[int, np.ndarray]:
+        """The encoded numeric columns of a NumPy float dtype, read in one conversion (float64).
+
+        The values :meth:`_numbers` reads one column at a time (before the
+        placeholder), without a pandas operation per column: a wide array
+        read as a frame is encoded in one step.
+        """
+        at = [
+            j for j, (code, dtype) in enumerate(zip(self.codes_, frame.dtypes))
+            if code.encoded and code.kind == ColumnKind.NUMERIC and isinstance(dtype, np.dtype) and dtype.kind == "f"
+        ]
+        if not at:
+            return {}
+        block = frame.iloc[:, at].to_numpy(dtype=np.float64, copy=True)
+        return {j: block[:, k] for k, j in enumerate(at)}
+
     # --- decode ----------------------------------------------------------------------
     def unit_bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Observed range of every unit in network units (infinite for non-numeric units)."""
@@ -307,6 +344,31 @@ class TableEncoder:
             lower[self.layout_.numeric_units] = lows
             upper[self.layout_.numeric_units] = highs
         return lower, upper
+
+    def numbers(self, filled: np.ndarray, clip: bool = True) -> np.ndarray:
+        """The number columns (numeric, integer, datetime) of network units in table units, clipped.
+
+        Parameters
+        ----------
+        filled : ndarray of shape (n, n_units)
+        clip : bool, default=True
+            As :meth:`decode`: numeric columns inside the range observed at
+            fit; integer and datetime columns always.
+
+        Returns
+        -------
+        ndarray of float64, shape (n, n_number_columns)
+            One column per encoded number column, in order; the values
+            :meth:`decode` writes (before rounding whole numbers and dates).
+        """
+        codes = [c for c in self.codes_ if c.encoded and c.kind in _NUMBER_KINDS]
+        numbers = self.scaler_.inverse_transform(filled[:, self.layout_.numeric_units])
+        clipped = [clip or c.kind != ColumnKind.NUMERIC for c in codes]
+        if any(clipped):
+            low = np.array([c.low if on else -np.inf for c, on in zip(codes, clipped)])
+            high = np.array([c.high if on else np.inf for c, on in zip(codes, clipped)])
+            numbers = np.clip(numbers, low, high)
+        return numbers
 
     def decode(
         self, frame: pd.DataFrame, filled: np.ndarray, cell_missing: np.ndarray, clip: bool = True
@@ -338,10 +400,7 @@ class TableEncoder:
         """
         out = frame.copy()
         confidence = pd.DataFrame(np.nan, index=frame.index, columns=range(frame.shape[1]))
-        number_codes = [c for c in self.codes_ if c.encoded and c.kind in _NUMBER_KINDS]
-        numbers = None
-        if number_codes:
-            numbers = self.scaler_.inverse_transform(filled[:, self.layout_.numeric_units])
+        numbers = self.numbers(filled, clip)
         k = 0
         for j, code in enumerate(self.codes_):
             rows = np.flatnonzero(cell_missing[:, j])

@@ -162,7 +162,16 @@ class _NumericImputer(_BaseImputer):
     def _output(
         self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
     ) -> Any:
+        """:meth:`_filled`'s table as ``set_output`` asks (:func:`~revimpute.impute._output.as_requested`)."""
+        return as_requested(self, self._filled(X, values, missing, info, imputed))
+
+    def _filled(
+        self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo, imputed: np.ndarray | None
+    ) -> Any:
         """``X`` with its missing cells from ``imputed`` (the kept columns; None: no gap there).
+
+        Given back in ``X``'s own kind (:meth:`_wrap`), with the missing
+        indicator's columns when ``add_indicator`` is on.
 
         Raises
         ------
@@ -184,7 +193,7 @@ class _NumericImputer(_BaseImputer):
         extra = None
         if self.add_indicator:
             extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return as_requested(self, self._wrap(filled, missing, extra, info, X))
+        return self._wrap(filled, missing, extra, info, X)
 
     def _wrap(
         self, filled: np.ndarray, missing: np.ndarray, extra: np.ndarray | None, info: TableInfo, X: Any

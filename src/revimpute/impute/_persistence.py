@@ -8,6 +8,14 @@ A model is a folder with two files:
 * ``model.json``: the parameters, the architecture, the column schema, the
   library version and the SHA-256 of the weights file.
 
+The column schema is the :class:`~revimpute.encode.table.TableEncoder`'s
+description (``"encoder"``) for a model fitted on a DataFrame, and null for one
+fitted on an array: that encoder has every column numeric, so the scaler, the
+observed ranges and the empty-feature flags (in the weights file) describe it
+whole, and loading rebuilds it from them (:func:`_array_encoder`). Array models
+are thus written as before the array path moved onto the TableEncoder, and
+files of either kind read the same in older and newer versions.
+
 Loading checks everything (format, checksum, tensor names and shapes) and
 raises :class:`~revimpute.exceptions.ModelFileError` with the reason.
 """
@@ -27,12 +35,16 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from revimpute.encode import SCALINGS, NumericScaler
+from revimpute.encode import SCALINGS
+from revimpute.encode.kinds import ColumnKind
+from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import TableEncoder
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.nn import MLPAutoencoder, TrainingHistory
 
 FORMAT = "revimpute-model"
+#: Version 1 still: arrays moving onto the TableEncoder changed nothing a file holds (an array
+#: model is written as before, ``"encoder": null``, its encoder rebuilt on loading).
 FORMAT_VERSION = 1
 WEIGHTS = "weights.safetensors"
 META = "model.json"
@@ -133,7 +145,7 @@ def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
             "seed": imputer.seed_,
             "n_features_in": int(imputer.n_features_in_),
             "feature_names_in": None if names is None else [str(n) for n in names],
-            "encoder": None if getattr(imputer, "encoder_", None) is None else imputer.encoder_.to_json(),
+            "encoder": None if imputer.fitted_on_array_ else imputer.encoder_.to_json(),
             "calibration": None if calibration is None else {
                 "n_columns": calibration.n_columns, "n_rows": calibration.n_rows,
             },
@@ -351,21 +363,18 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     model = models[0]
     imputer.models_, imputer.radii_ = models, radii
     imputer.model_ = model
-    imputer.scaler_ = NumericScaler.from_arrays(
-        meta["scaling"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
-    )
-    imputer.encoder_ = None
-    if meta.get("encoder") is not None:
-        try:
-            imputer.encoder_ = TableEncoder.from_json(
-                meta["encoder"], tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
-            )
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise ModelFileError(f"{folder}: corrupt column encoding in {META} ({exc})") from None
-        imputer.scaler_ = imputer.encoder_.scaler_
     imputer.empty_features_ = tensors["empty_features"].numpy().astype(bool)
     imputer.data_min_ = tensors["data.min"].numpy()
     imputer.data_max_ = tensors["data.max"].numpy()
+    imputer.fitted_on_array_ = meta.get("encoder") is None
+    try:
+        description = _array_encoder(meta, imputer) if imputer.fitted_on_array_ else meta["encoder"]
+        imputer.encoder_ = TableEncoder.from_json(
+            description, tensors["scaler.center"].numpy(), tensors["scaler.scale"].numpy()
+        )
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise ModelFileError(f"{folder}: corrupt column encoding in {META} ({exc})") from None
+    imputer.scaler_ = imputer.encoder_.scaler_
     imputer.radius_ = radii[0]
     imputer.seed_ = int(meta["seed"])
     imputer.n_features_in_ = int(meta["n_features_in"])
@@ -401,6 +410,41 @@ def load_reverse_imputer(cls: type, path: str | os.PathLike) -> Any:
     return imputer
 
 
+def _array_encoder(meta: dict[str, Any], imputer: Any) -> dict[str, Any]:
+    """The description (:meth:`TableEncoder.to_json`) of an array-fitted model's encoder.
+
+    Every column is numeric: one unit each, in order, except the columns
+    without observed values at fit; ranges from ``data_min_``/``data_max_``.
+
+    Raises
+    ------
+    ValueError
+        If the empty-feature flags and the ranges do not fit together.
+    """
+    empty = imputer.empty_features_
+    low, high = imputer.data_min_, imputer.data_max_
+    if empty.ndim != 1 or low.shape != high.shape or low.shape != (int((~empty).sum()),):
+        raise ValueError("the empty-feature flags and the observed ranges do not match")
+    columns, unit = [], 0
+    for is_empty in empty:
+        column = {"kind": ColumnKind.NUMERIC.value, "start": 0, "width": 0, "categories": [], "low": None,
+                  "high": None, "timezone": None, "round_to_days": False, "empty": bool(is_empty),
+                  "exact_low": None, "exact_high": None}
+        if not is_empty:
+            column.update(start=unit, width=1, low=float(low[unit]), high=float(high[unit]))
+            unit += 1
+        columns.append(column)
+    params = imputer.get_params()
+    missing_values = params["missing_values"]
+    return {
+        "scaling": meta["scaling"], "max_categories": params["max_categories"],
+        "handle_unknown": params["handle_unknown"],
+        "missing_values": None if isinstance(missing_values, float) and np.isnan(missing_values) else missing_values,
+        "keep_empty": params["keep_empty_features"], "n_columns": len(empty), "columns": columns,
+        "layout": UnitLayout.numeric(unit).to_json(),
+    }
+
+
 def _load_calibration(folder: Path, meta: dict[str, Any], tensors: dict[str, torch.Tensor], imputer: Any) -> Any:
     """The held-out scores saved with the model (None when it was fitted without calibration).
 
@@ -424,8 +468,7 @@ def _load_calibration(folder: Path, meta: dict[str, Any], tensors: dict[str, tor
 
     if not isinstance(described, dict):
         raise bad(f"field 'calibration' in {META} must be null or a JSON object")
-    encoder = imputer.encoder_
-    n_columns = encoder.layout_.n_columns if encoder is not None else int((~imputer.empty_features_).sum())
+    n_columns = imputer.encoder_.layout_.n_columns
     if described.get("n_columns") != n_columns or isinstance(described.get("n_columns"), bool):
         raise bad(f"'n_columns' must be {n_columns}, the model's encoded columns")
     if not _whole(described.get("n_rows"), 1, 2**62):
@@ -463,17 +506,14 @@ def _load_calibration(folder: Path, meta: dict[str, Any], tensors: dict[str, tor
 
 def _check_schema(folder: Path, imputer: Any, model: MLPAutoencoder) -> None:
     """The column schema, the scaler and the network agree on their sizes."""
-    n_kept = int((~imputer.empty_features_).sum())
-    n_numbers = n_kept
     encoder = imputer.encoder_
-    if encoder is not None:
-        n_kept = encoder.layout_.n_units
-        n_numbers = len(encoder.layout_.numeric_units)
-        if encoder.n_columns_ != imputer.n_features_in_ or len(encoder.codes_) != imputer.n_features_in_:
-            raise ModelFileError(f"{folder}: the column schema does not match the network")
-        widths = sum(code.width for code in encoder.codes_)
-        if widths != n_kept or len(encoder.layout_.column_of_unit) != n_kept:
-            raise ModelFileError(f"{folder}: the column schema does not match the network")
+    n_kept = encoder.layout_.n_units
+    n_numbers = len(encoder.layout_.numeric_units)
+    if encoder.n_columns_ != imputer.n_features_in_ or len(encoder.codes_) != imputer.n_features_in_:
+        raise ModelFileError(f"{folder}: the column schema does not match the network")
+    widths = sum(code.width for code in encoder.codes_)
+    if widths != n_kept or len(encoder.layout_.column_of_unit) != n_kept:
+        raise ModelFileError(f"{folder}: the column schema does not match the network")
     finite = bool(np.isfinite(imputer.scaler_.center_).all() and np.isfinite(imputer.scaler_.scale_).all()
                   and (imputer.scaler_.scale_ > 0).all())
     if (

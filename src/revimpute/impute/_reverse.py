@@ -14,15 +14,15 @@ from sklearn.impute import MissingIndicator
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
 
-from revimpute.encode import SCALINGS, NumericScaler
+from revimpute.encode import SCALINGS
 from revimpute.encode.frames import is_frame, like_input, to_pandas
+from revimpute.encode.kinds import ColumnKind
 from revimpute.encode.layout import UnitLayout
-from revimpute.encode.table import HANDLE_UNKNOWN, TableEncoder
-from revimpute.encode.numeric import unscalable_columns
+from revimpute.encode.table import HANDLE_UNKNOWN, EncodedTable, TableEncoder
 from revimpute.encode.checks import check_shape
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.impute._ensemble_training import merge_reports, resolve_device, search_networks, train_networks
-from revimpute.impute._input import check_frame_names
+from revimpute.impute._input import TableInfo, check_frame_names
 from revimpute.impute._numeric import _NumericImputer
 from revimpute.impute._output import as_requested
 from revimpute.impute._progress import progress_bar
@@ -190,11 +190,15 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         The trained networks (frozen), ``n_models`` of them.
     model_ : MLPAutoencoder
         The first of ``models_``.
-    encoder_ : TableEncoder or None
-        How a DataFrame's columns map to the network's units (None when
-        fitted on an array).
+    encoder_ : TableEncoder
+        How the table's columns map to the network's units: each column's kind
+        inferred from a DataFrame; every column numeric for an array.
+    fitted_on_array_ : bool
+        True when ``fit`` was given an array (anything but a pandas or polars
+        DataFrame): ``transform`` then reads its input as the numeric imputers
+        do (text refused) and gives an array back with the input's dtype.
     scaler_ : NumericScaler
-        Scaling of the numeric units.
+        Scaling of the numeric units (``encoder_.scaler_``).
     data_min_, data_max_ : ndarray of shape (n_features,)
         Observed range of each column at fit (table units).
     radii_ : list of float
@@ -210,7 +214,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         What the last ``transform`` did (rows, steps per row, converged rows).
     unknown_categories_ : dict
         Column -> categories met in the last ``transform`` that were not seen
-        at fit (treated as missing).
+        at fit (treated as missing); not set for a model fitted on an array.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Defined when ``X`` has string column names.
@@ -402,11 +406,11 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
             return int(self.n_models)
         return 5 if n_samples <= 20_000 and n_samples * n_columns <= 1_000_000 else 1
 
-    def _train(self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None) -> None:
+    def _train(self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout) -> None:
         rng = check_random_state(self.random_state)
         train_seeds = [int(rng.randint(0, 2**31 - 1))]
         self.seed_ = int(rng.randint(0, 2**31 - 1))
-        n_columns = layout.n_columns if layout is not None else units.shape[1]
+        n_columns = layout.n_columns
         n_models = self.model_count(units.shape[0], n_columns)
         train_seeds += [int(rng.randint(0, 2**31 - 1)) for _ in range(n_models - 1)]
         config = self.training_config(n_columns, units.shape[0], n_units=units.shape[1])
@@ -435,13 +439,13 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         return [Network(m, r, s) for m, r, s in zip(self.models_, self.radii_, self._model_seeds())]
 
     def _reverse(
-        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
+        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout,
         bounds: tuple[np.ndarray, np.ndarray] | None,
     ) -> np.ndarray:
         return self._member_imputations(units, missing, layout, bounds)[0]
 
     def _member_imputations(
-        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None,
+        self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout,
         bounds: tuple[np.ndarray, np.ndarray] | None, seeds: list[int] | None = None,
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """The ensemble's imputation in network units (what ``transform`` decodes) and each network's.
@@ -468,36 +472,30 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         """The networks' one-pass fill, averaged over the ensemble."""
         return ensemble_pass(self.models_, units, missing, layout=layout)[0]
 
-    # --- hooks of the numeric-array path ---------------------------------------------
-    def _fit_values(self, X: np.ndarray, missing: np.ndarray) -> None:
-        self.encoder_ = None
-        self.scaler_ = NumericScaler(self.scaling).fit(X, missing)
-        observed_values = np.where(missing, np.nan, X)
-        self.data_min_ = np.nanmin(observed_values, axis=0)
-        self.data_max_ = np.nanmax(observed_values, axis=0)
-        self._fit_networks(self._scaled(X, missing), ~missing, None)
+    # --- arrays: read by the numeric family, encoded by the TableEncoder ------------
+    @staticmethod
+    def _array_frame(values: np.ndarray, missing: np.ndarray) -> pd.DataFrame:
+        """A numeric array's float64 values as the frame the encoder reads (NaN where missing; columns 0, 1, ...)."""
+        return pd.DataFrame(np.where(missing, np.nan, values))
 
-    def _impute_values(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        filled = self._reverse(self._scaled(X, missing), missing, None, self.scaled_bounds())
-        self._check_finite(filled, missing)
-        return self._clipped(self.scaler_.inverse_transform(filled))
+    def _impute_array(self, X: Any, search: bool) -> Any:
+        """An array-fitted model's imputation of ``X``, given back as ``X`` came (without ``set_output``).
 
-    def _scaled(self, X: np.ndarray, missing: np.ndarray) -> np.ndarray:
-        """Observed cells of a numeric array in network units (0 where missing)."""
-        values = np.where(missing, 0.0, X)
-        scaled = self.scaler_.transform(values)
-        too_large = unscalable_columns(values, scaled)
-        if too_large.size:
-            j = int(too_large[0])
-            raise InputDataError(
-                f"column {j} holds values up to {np.abs(values[:, j]).max():g}, beyond the network's "
-                f"float32 range with scaling={self.scaling!r}; use scaling='standard' or 'robust'"
-            )
-        return scaled
+        ``X`` is read as the numeric imputers read a table (text refused,
+        placeholders, the columns checked), encoded and imputed as a DataFrame
+        is, decoded to numbers (:meth:`TableEncoder.numbers`, what
+        :meth:`TableEncoder.decode` writes) and written back into ``X``'s own
+        representation.
+        """
+        values, missing, info = self._check_input(X, reset=False)
+        encoded = self._encode_frame(self._array_frame(values, missing))
+        return self._array_back(X, values, missing, info, encoded, self._imputed_units(encoded, search))
 
-    def _clipped(self, values: np.ndarray) -> np.ndarray:
-        """Imputed numbers (table units) inside each column's observed range when ``clip`` is on."""
-        return np.clip(values, self.data_min_, self.data_max_) if self.clip else values
+    def _array_back(self, X: Any, values: np.ndarray, missing: np.ndarray, info: TableInfo,
+                    encoded: EncodedTable, filled: np.ndarray) -> Any:
+        """Network units of an array-fitted model -> ``X``'s representation (without ``set_output``)."""
+        self._check_finite(filled, encoded.missing)
+        return self._filled(X, values, missing, info, self.encoder_.numbers(filled, self.clip))
 
     def _check_finite(self, filled: np.ndarray, missing: np.ndarray) -> None:
         """Refuse a network output that is not a number where a cell is imputed."""
@@ -514,15 +512,9 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
 
         Boolean and categorical units (free logits) have infinite limits.
         """
-        if not self.clip:
-            return None
-        if self.encoder_ is not None:
-            return self.encoder_.unit_bounds()
-        lower = self.scaler_.transform(self.data_min_[None, :])[0]
-        upper = self.scaler_.transform(self.data_max_[None, :])[0]
-        return lower, upper
+        return self.encoder_.unit_bounds() if self.clip else None
 
-    # --- DataFrames (pandas or polars, any column types) ----------------------------
+    # --- fit and transform (arrays, pandas or polars DataFrames) -----------------
     def fit(self, X: Any, y: Any = None) -> ReverseImputer:
         """Train the autoencoder on ``X`` (cells with gaps are fine).
 
@@ -537,16 +529,21 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
         -------
         self
         """
-        if not is_frame(X):
-            return super().fit(X, y)
-        self._validate_params()
-        frame, _ = to_pandas(X)
-        check_shape(frame.shape)
-        check_frame_names(self, frame, reset=True)
+        if is_frame(X):
+            self._validate_params()
+            frame, _ = to_pandas(X)
+            check_shape(frame.shape)
+            check_frame_names(self, frame, reset=True)
+            kinds = None
+        else:  # read as the numeric imputers read a table; every column a number
+            values, missing, _ = self._fit_input(X)
+            frame = self._array_frame(values, missing)
+            kinds = [ColumnKind.NUMERIC] * frame.shape[1]
+        self.fitted_on_array_ = kinds is not None
         encoder = TableEncoder(
             self.scaling, self.max_categories, self.handle_unknown, self.missing_values,
             self.keep_empty_features,
-        ).fit(frame)
+        ).fit(frame, kinds)
         encoded = encoder.encode(frame)
         self.encoder_ = encoder
         self.scaler_ = encoder.scaler_
@@ -575,8 +572,8 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
             missing cell left (identifier columns of a DataFrame stay as given).
         """
         check_is_fitted(self)
-        if getattr(self, "encoder_", None) is None:
-            return super().transform(X)
+        if self.fitted_on_array_:
+            return as_requested(self, self._impute_array(X, search=True))
         return as_requested(self, self.impute_with_confidence(X)[0])
 
     def impute_with_confidence(self, X: Any) -> tuple[Any, pd.DataFrame]:
@@ -591,7 +588,7 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
             the chosen value; NaN for observed and numeric cells.
         """
         check_is_fitted(self, "encoder_")
-        if self.encoder_ is None:
+        if self.fitted_on_array_:
             raise InputDataError("impute_with_confidence needs an imputer fitted on a DataFrame")
         frame, schema = self._as_frame(X)
         out, confidence = self._impute_frame(frame, search=True)
@@ -613,22 +610,24 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
 
     def _impute_frame(self, frame: pd.DataFrame, search: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
         encoded = self._encode_frame(frame)
+        return self._decode_frame(frame, encoded, self._imputed_units(encoded, search))
+
+    def _imputed_units(self, encoded: EncodedTable, search: bool) -> np.ndarray:
+        """The encoded table's units with the missing ones imputed: by the search, or by one pass, clipped."""
         layout = self.encoder_.layout_
         if not encoded.missing.any():
-            filled = encoded.values
-        elif search:
-            filled = self._reverse(encoded.values, encoded.missing, layout, self.scaled_bounds())
-        else:
-            filled = self._one_pass(encoded.values, encoded.missing, layout)
-            bounds = self.scaled_bounds()
-            if bounds is not None:
-                filled = np.clip(filled, bounds[0], bounds[1])
-        return self._decode_frame(frame, encoded, filled)
+            return encoded.values
+        if search:
+            return self._reverse(encoded.values, encoded.missing, layout, self.scaled_bounds())
+        filled = self._one_pass(encoded.values, encoded.missing, layout)
+        bounds = self.scaled_bounds()
+        return filled if bounds is None else np.clip(filled, bounds[0], bounds[1])
 
     def _encode_frame(self, frame: pd.DataFrame) -> Any:
         """``frame`` as network units; categories not seen at fit are reported and treated as missing."""
         encoded = self.encoder_.encode(frame)
-        self.unknown_categories_ = encoded.unknown
+        if not self.fitted_on_array_:  # an array's numbers have no categories
+            self.unknown_categories_ = encoded.unknown
         for label, values in encoded.unknown.items():
             shown = ", ".join(repr(v) for v in values[:5]) + (" ..." if len(values) > 5 else "")
             warnings.warn(
@@ -651,25 +650,10 @@ class ReverseImputer(UncertaintyMixin, _NumericImputer):
     def impute_pass(self, X: Any) -> Any:
         """Impute with the networks' one forward pass, averaged (the plain autoencoder pass, no search)."""
         check_is_fitted(self)
-        if self.encoder_ is not None:
-            frame, schema = self._as_frame(X)
-            return like_input(self._impute_frame(frame, search=False)[0], schema)
-        values, missing, info = self._check_input(X, reset=False)
-        keep = ~self.empty_features_
-        scaled = self._scaled(values[:, keep], missing[:, keep])
-        filled = values.copy()
-        passed = self._one_pass(scaled, missing[:, keep], None)
-        self._check_finite(passed, missing[:, keep])
-        bounds = self.scaled_bounds()
-        if bounds is not None:
-            passed = np.clip(passed, bounds[0], bounds[1])
-        passed = self._clipped(self.scaler_.inverse_transform(passed))
-        filled[:, keep] = np.where(missing[:, keep], passed, values[:, keep])
-        filled[:, ~keep] = 0.0
-        extra = None
-        if self.add_indicator:
-            extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return self._wrap(filled, missing, extra, info, X)
+        if self.fitted_on_array_:
+            return self._impute_array(X, search=False)
+        frame, schema = self._as_frame(X)
+        return like_input(self._impute_frame(frame, search=False)[0], schema)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

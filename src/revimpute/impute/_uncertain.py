@@ -88,7 +88,7 @@ class UncertaintyMixin:
     """Held-out calibration, intervals and multiple imputation for ReverseImputer."""
 
     # --- fit --------------------------------------------------------------------------------
-    def _fit_networks(self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None) -> None:
+    def _fit_networks(self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout) -> None:
         """Train the networks; with ``calibration``, on all but the held-out rows, then calibrate."""
         self.calibration_ = None
         if self.calibration is None:
@@ -101,7 +101,7 @@ class UncertaintyMixin:
         self.calibration_ = self._calibrate(units[held], ~observed[held], layout, seed, bounds)
 
     def _training_bounds(
-        self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout | None
+        self, units: np.ndarray, observed: np.ndarray, layout: UnitLayout
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """The clip bounds of the search, with number units' ranges taken over the training rows only.
 
@@ -113,17 +113,15 @@ class UncertaintyMixin:
         if bounds is None:
             return None
         lower, upper = np.array(bounds[0], copy=True), np.array(bounds[1], copy=True)
-        for u in self._number_columns(layout, units.shape[1])[1]:
+        for u in layout.numeric_units:
             seen = units[observed[:, u], u]
             if seen.size:
                 lower[u], upper[u] = seen.min(), seen.max()
         return lower, upper
 
-    def _number_columns(self, layout: UnitLayout | None, n_units: int) -> tuple[np.ndarray, np.ndarray]:
+    @staticmethod
+    def _number_columns(layout: UnitLayout) -> tuple[np.ndarray, np.ndarray]:
         """The number columns (encoded column index) and their units, in numeric-unit order."""
-        if layout is None:
-            units = np.arange(n_units, dtype=np.int64)
-            return units, units
         return layout.column_of_unit[layout.numeric_units], layout.numeric_units
 
     def _to_table_units(self, block: np.ndarray) -> np.ndarray:
@@ -131,12 +129,11 @@ class UncertaintyMixin:
         values = self.scaler_.inverse_transform(np.asarray(block, dtype=np.float64))
         return np.clip(values, self.data_min_, self.data_max_) if self.clip else values
 
-    def _calibrate(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout | None, seed: int,
+    def _calibrate(self, units: np.ndarray, missing: np.ndarray, layout: UnitLayout, seed: int,
                    bounds: tuple[np.ndarray, np.ndarray] | None) -> Calibration:
         """Hide each observed cell of the held-out rows on its own, impute it (within ``bounds``), keep the errors."""
-        n_units = units.shape[1]
-        column_of_unit = layout.column_of_unit if layout is not None else np.arange(n_units)
-        first = layout.first_units() if layout is not None else np.arange(n_units)
+        column_of_unit = layout.column_of_unit
+        first = layout.first_units()
         n_columns = len(first)
         rows, columns = hidden_cells(missing[:, first], seed)
         had_report = getattr(self, "reverse_report_", None)
@@ -153,7 +150,7 @@ class UncertaintyMixin:
             self.reverse_report_ = had_report
         stack = np.stack([m.astype(np.float64) for m in members])  # (E, n, units)
         point = point.astype(np.float64)
-        number_columns, number_units = self._number_columns(layout, n_units)
+        number_columns, number_units = self._number_columns(layout)
         position = {int(c): k for k, c in enumerate(number_columns)}
         is_number = np.array([int(c) in position for c in columns], dtype=bool)
         at = np.flatnonzero(is_number)
@@ -173,12 +170,10 @@ class UncertaintyMixin:
 
     @staticmethod
     def _class_scores(
-        layout: UnitLayout | None, columns: np.ndarray, truth: np.ndarray, point: np.ndarray
+        layout: UnitLayout, columns: np.ndarray, truth: np.ndarray, point: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``1 - p(true value)`` and whether the imputed value was right, for boolean and categorical cells."""
         out_column, out_score, out_correct = [], [], []
-        if layout is None:
-            return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0, dtype=bool)
         for b in layout.boolean_units:
             c = int(layout.column_of_unit[b])
             at = np.flatnonzero(columns == c)
@@ -212,17 +207,22 @@ class UncertaintyMixin:
         return calibration
 
     def _units_of(self, X: Any) -> dict[str, Any]:
-        """``X`` as network units, with what is needed to write tables back."""
-        if self.encoder_ is not None:
+        """``X`` as network units, with what is needed to write tables back.
+
+        An array-fitted model reads ``X`` as the numeric imputers do
+        (``"array"`` holds what gives it back in its own representation); a
+        DataFrame-fitted one as a frame.
+        """
+        array = None
+        if self.fitted_on_array_:
+            values, cell_missing, info = self._check_input(X, reset=False)
+            frame, schema = self._array_frame(values, cell_missing), None
+            array = {"X": X, "values": values, "cell_missing": cell_missing, "info": info}
+        else:
             frame, schema = self._as_frame(X)
-            encoded = self._encode_frame(frame)
-            return {"frame": frame, "schema": schema, "encoded": encoded, "units": encoded.values,
-                    "missing": encoded.missing, "layout": self.encoder_.layout_}
-        values, missing, info = self._check_input(X, reset=False)
-        keep = ~self.empty_features_
-        units = self._scaled(values[:, keep], missing[:, keep])
-        return {"X": X, "values": values, "cell_missing": missing, "info": info, "keep": keep,
-                "units": units, "missing": missing[:, keep], "layout": None}
+        encoded = self._encode_frame(frame)
+        return {"frame": frame, "schema": schema, "encoded": encoded, "units": encoded.values,
+                "missing": encoded.missing, "layout": self.encoder_.layout_, "array": array}
 
     def _members(self, given: dict[str, Any], seeds: list[int] | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
         units, missing = given["units"], given["missing"]
@@ -236,18 +236,13 @@ class UncertaintyMixin:
 
     def _table(self, given: dict[str, Any], filled: np.ndarray) -> Any:
         """Network units with the missing cells filled -> the table, as ``transform`` gives it."""
-        if self.encoder_ is not None:
-            out, _ = self._decode_frame(given["frame"], given["encoded"], filled)
-            return as_requested(self, like_input(out, given["schema"]))
-        values, missing, keep = given["values"], given["cell_missing"], given["keep"]
-        out = values.copy()
-        imputed = self._to_table_units(filled)
-        out[:, keep] = np.where(missing[:, keep], imputed, values[:, keep])
-        out[:, ~keep] = 0.0
-        extra = None
-        if self.add_indicator:
-            extra = self.indicator_.transform(np.where(missing, np.nan, values)).astype(np.float64)
-        return as_requested(self, self._wrap(out, missing, extra, given["info"], given["X"]))
+        array = given["array"]
+        if array is not None:
+            return as_requested(self, self._array_back(
+                array["X"], array["values"], array["cell_missing"], array["info"], given["encoded"], filled
+            ))
+        out, _ = self._decode_frame(given["frame"], given["encoded"], filled)
+        return as_requested(self, like_input(out, given["schema"]))
 
     # --- intervals ----------------------------------------------------------------------------
     def impute_with_uncertainty(self, X: Any, coverage: float = 0.9) -> ImputationIntervals:
@@ -289,7 +284,7 @@ class UncertaintyMixin:
         point, members = self._members(given)
         layout = given["layout"]
         missing = given["missing"]
-        number_columns, number_units = self._number_columns(layout, point.shape[1])
+        number_columns, number_units = self._number_columns(layout)
         stack = np.stack([m.astype(np.float64) for m in members])
         centre = point[:, number_units].astype(np.float64)
         scale = calibration.cell_scale(
@@ -299,34 +294,36 @@ class UncertaintyMixin:
         with np.errstate(invalid="ignore", over="ignore"):
             low = self.scaler_.inverse_transform(centre - half)
             high = self.scaler_.inverse_transform(centre + half)
-        if self.encoder_ is not None:
-            encoded = given["encoded"]
-            out, confidence = self._decode_frame(given["frame"], encoded, point)
-            lower, upper = interval_frames(self.encoder_, given["frame"], low, high, encoded.cell_missing)
-            imputed, lower, upper = (as_requested(self, like_input(t, given["schema"])) for t in (out, lower, upper))
-            sets = self._prediction_sets(given, point, calibration.class_quantiles(coverage))
-            return ImputationIntervals(imputed, lower, upper, confidence, sets)
-        imputed = self._table(given, point)
-        bounds = []
-        for values, down in ((low, True), (high, False)):
-            whole = np.asarray(given["X"]).dtype.kind in "iu" if isinstance(given["X"], np.ndarray) else False
-            bounds.append(self._bound_table(given, values, missing, down, whole))
-        return ImputationIntervals(imputed, bounds[0], bounds[1], None, None)
+        encoded = given["encoded"]
+        lower, upper = interval_frames(self.encoder_, given["frame"], low, high, encoded.cell_missing)
+        if given["array"] is not None:
+            return ImputationIntervals(self._table(given, point), self._bound_table(given, lower, down=True),
+                                       self._bound_table(given, upper, down=False), None, None)
+        out, confidence = self._decode_frame(given["frame"], encoded, point)
+        imputed, lower, upper = (as_requested(self, like_input(t, given["schema"])) for t in (out, lower, upper))
+        sets = self._prediction_sets(given, point, calibration.class_quantiles(coverage))
+        return ImputationIntervals(imputed, lower, upper, confidence, sets)
 
-    def _bound_table(self, given: dict[str, Any], values: np.ndarray, missing: np.ndarray, down: bool,
-                     whole: bool) -> Any:
-        """An array-fitted model's bound table: the bounds in the imputed cells, observed cells as given."""
-        info = given["info"]
-        keep = given["keep"]
-        whole_columns = np.zeros(values.shape[1], dtype=bool)
-        if info is not None and info.dtypes is not None:
-            whole_columns = np.array([pd.api.types.is_integer_dtype(t) for t in info.dtypes], dtype=bool)[keep]
+    def _bound_table(self, given: dict[str, Any], bounds: pd.DataFrame, down: bool) -> Any:
+        """An array-fitted model's bound table (from :func:`interval_frames`) as ``X`` came.
+
+        The bounds of whole-number columns (an integer array, a DataFrame's
+        integer column) are rounded outward; observed cells are as given,
+        columns without observed values at fit hold 0; no indicator columns.
+        """
+        array = given["array"]
+        info, X, cell_missing = array["info"], array["X"], array["cell_missing"]
+        whole = np.zeros(cell_missing.shape[1], dtype=bool)
+        if info.dtypes is not None:
+            whole = np.array([pd.api.types.is_integer_dtype(t) for t in info.dtypes], dtype=bool)
+        elif isinstance(X, np.ndarray) and X.dtype.kind in "iu":
+            whole[:] = True
+        values = bounds.to_numpy(dtype=np.float64)
         rounded = np.floor(values) if down else np.ceil(values)
-        values = np.where(whole_columns | whole, rounded, values)
-        out = given["values"].copy()
-        out[:, keep] = np.where(missing, values, out[:, keep])
-        out[:, ~keep] = 0.0
-        return as_requested(self, self._wrap(out, given["cell_missing"], None, info, given["X"]))
+        values = np.where(whole, rounded, values)
+        out = np.where(cell_missing, values, array["values"])
+        out[:, self.empty_features_] = 0.0
+        return as_requested(self, self._wrap(out, cell_missing, None, info, X))
 
     def _prediction_sets(self, given: dict[str, Any], point: np.ndarray, quantiles: np.ndarray) -> pd.DataFrame:
         """Per imputed boolean or categorical cell, the values with ``1 - p <= q`` (most probable first)."""
@@ -407,8 +404,8 @@ class UncertaintyMixin:
         n_networks = len(self.models_)
         order = np.random.default_rng(draw_seed).permutation(n_networks)
         keys = draw_keys(units, missing, draw_seed)
-        n_columns = layout.n_columns if layout is not None else units.shape[1]
-        number_columns, number_units = self._number_columns(layout, units.shape[1])
+        n_columns = layout.n_columns
+        number_columns, number_units = self._number_columns(layout)
         bounds = self.scaled_bounds()
         tables, passes = [], {}
         for k in range(int(n_imputations)):
@@ -432,8 +429,7 @@ class UncertaintyMixin:
                     # mean's uncertainty from the networks' random training, then the residual
                     shifted = mean + (centre[:, unit] - mean) / np.sqrt(n_networks)
                     filled[:, unit] = shifted + pick(pool, u[:, c])
-            if layout is not None:
-                self._draw_classes(filled, centre, layout, uniforms(keys, k, n_columns, stream=1))
+            self._draw_classes(filled, centre, layout, uniforms(keys, k, n_columns, stream=1))
             if bounds is not None:
                 filled = np.clip(filled, bounds[0], bounds[1])
             filled = np.where(missing, filled, units).astype(np.float32)

@@ -154,10 +154,7 @@ def calibration_errors(imputer: Any, frame: pd.DataFrame) -> dict[int, ColumnErr
         The table it was fitted on (for the columns' standard deviations).
     """
     calibration = imputer.calibration_
-    if imputer.encoder_ is not None:
-        positions = [j for j, code in enumerate(imputer.encoder_.codes_) if code.encoded]
-    else:
-        positions = list(np.flatnonzero(~imputer.empty_features_))
+    positions = [j for j, code in enumerate(imputer.encoder_.codes_) if code.encoded]
     out = {}
     for c, j in enumerate(positions):
         series = frame.iloc[:, j]
