@@ -13,6 +13,7 @@ from revimpute import ReverseImputer
 from revimpute.nn import TrainingConfig, train_autoencoder
 from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_hidden_sizes, automatic_training
 from revimpute.nn.ensemble import FrozenEnsemble, StackedAdam, train_ensemble
+from revimpute.nn.training import EarlyStopping
 from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
 from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
 
@@ -108,6 +109,50 @@ def test_stacked_training_keeps_each_networks_best_weights():
         assert history.best_epoch == int(np.argmin(history.validation_loss))
         if history.stopped_early:
             assert len(history.train_loss) == history.best_epoch + 1 + config.patience
+
+
+def _stopping_run(losses, **fields):
+    """Epochs whose weights become the best, and the epoch the rule stops at (None: never)."""
+    stopping = EarlyStopping(TrainingConfig(**fields))
+    best = []
+    for epoch, loss in enumerate(losses):
+        is_best, stop = stopping.update(loss)
+        if is_best:
+            best.append(epoch)
+        if stop:
+            return best, epoch
+    return best, None
+
+
+def test_early_stopping_on_the_raw_loss_keeps_the_lowest_epoch_and_counts_patience():
+    losses = [1.0, 0.2, 0.9, 0.5, 0.4, 0.3, 0.25, 0.21]
+    assert _stopping_run(losses, patience=3) == ([0, 1], 4)  # the lucky epoch 1 wins and stops the training
+    assert _stopping_run(losses, patience=10) == ([0, 1], None)
+    # a gain smaller than the relative threshold keeps the best weights but not the patience
+    assert _stopping_run([1.0, 0.999, 0.998], patience=2, min_relative_improvement=0.01) == ([0, 1, 2], 2)
+
+
+def test_smoothed_early_stopping_looks_past_one_lucky_epoch():
+    losses = [1.0, 0.2, 0.9, 0.5, 0.4, 0.3, 0.25, 0.21, 0.2, 0.2]
+    best, stop = _stopping_run(losses, patience=3, validation_smoothing=0.5)
+    assert stop is None and best[-1] == len(losses) - 1  # the steady descent is followed to the end
+    # the moving average: 1.0, 0.6, 0.75, 0.625, 0.5125, ... -- epoch 1 is best until epoch 4 beats it
+    assert best[:3] == [0, 1, 4]
+
+
+@pytest.mark.parametrize("smoothing", [0.0, 0.8])
+def test_both_trainers_keep_the_weights_of_the_lowest_smoothed_loss(smoothing):
+    X, observed = _data()
+    config = TrainingConfig(hidden_sizes=(16,), latent_size=3, max_epochs=30, batch_size=256, patience=4,
+                            learning_rate=0.05, validation_smoothing=smoothing)
+    (_, stacked), = train_ensemble(X, observed, config, seeds=[1])
+    _, single = train_autoencoder(X, observed, config, seed=1)
+    for history in (stacked, single):
+        smoothed = [history.validation_loss[0]]
+        for loss in history.validation_loss[1:]:
+            smoothed.append(smoothing * smoothed[-1] + (1 - smoothing) * loss)
+        assert history.best_epoch == int(np.argmin(smoothed))
+    assert stacked.best_epoch == single.best_epoch
 
 
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])

@@ -36,6 +36,9 @@ class TrainingBudget:
     """A network stops after this share of its epochs without improvement of the held-out loss."""
     min_patience: int = 10
     """... but never after fewer epochs than this."""
+    validation_smoothing: float = 0.0
+    """Weight on the past of the moving average of the held-out loss that early stopping follows
+    (:attr:`revimpute.nn.training.TrainingConfig.validation_smoothing`)."""
     large_table_row_passes: int = 3_000_000
     """Row passes of a large table's budget."""
     width_per_root_cell: float = 1.0
@@ -90,4 +93,5 @@ def automatic_training(
         "lr_schedule": "cosine",
         "min_relative_improvement": 0.0,
         "patience": patience or max(budget.min_patience, math.ceil(budget.patience_fraction * epochs)),
+        "validation_smoothing": budget.validation_smoothing,
     }

@@ -47,7 +47,14 @@ from revimpute.encode.layout import UnitLayout
 from revimpute.nn.autoencoder import MLPAutoencoder
 from revimpute.nn.batch_invariant import TILE_ROWS, _padded, blockwise_silu
 from revimpute.nn.heads import Heads
-from revimpute.nn.training import LR_SCHEDULES, TrainingConfig, TrainingHistory, _corrupt_columns, init_parameters
+from revimpute.nn.training import (
+    LR_SCHEDULES,
+    EarlyStopping,
+    TrainingConfig,
+    TrainingHistory,
+    _corrupt_columns,
+    init_parameters,
+)
 
 
 def stack_parameters(models: Sequence[MLPAutoencoder]) -> list[Tensor]:
@@ -103,12 +110,10 @@ def _member_loss(heads: Heads, out: Tensor, target: Tensor, weight: Tensor) -> T
 class _Member:
     """What one network of the ensemble keeps to itself while training."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, config: TrainingConfig) -> None:
         self.generator = torch.Generator().manual_seed(int(seed))
         self.history = TrainingHistory()
-        self.best_score = math.inf
-        self.progress_score = math.inf
-        self.epochs_without_gain = 0
+        self.stopping = EarlyStopping(config)
         self.best: list[Tensor] = []
 
 
@@ -195,7 +200,7 @@ def _train_ensemble(
         first_units = torch.as_tensor(layout.first_units())
         column_of_unit = torch.as_tensor(layout.column_of_unit)
 
-    members = [_Member(seed) for seed in seeds]
+    members = [_Member(seed, config) for seed in seeds]
     models, train_idx, val_x, val_obs, val_visible = [], [], [], [], []
     for member in members:  # the draws of train_autoencoder, in its order
         order = torch.randperm(n_samples, generator=member.generator)
@@ -255,18 +260,13 @@ def _train_ensemble(
             member, score = members[k], scores[i]
             member.history.train_loss.append(train_losses[i])
             member.history.validation_loss.append(score)
-            if score < member.best_score - 1e-7:
-                member.best_score = score
+            best, stop = member.stopping.update(score)
+            if best:
                 member.best = [p[i].detach().clone() for p in params]
                 member.history.best_epoch = epoch
-            if score < member.progress_score * (1 - config.min_relative_improvement) - 1e-7:
-                member.progress_score = score
-                member.epochs_without_gain = 0
-            else:
-                member.epochs_without_gain += 1
-                if member.epochs_without_gain >= config.patience:
-                    member.history.stopped_early = True
-                    stopped.append(i)
+            if stop:
+                member.history.stopped_early = True
+                stopped.append(i)
         if len(stopped) == len(active):
             break
         if stopped:

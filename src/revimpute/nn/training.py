@@ -44,6 +44,11 @@ class TrainingConfig:
     #: loss is below ``(1 - min_relative_improvement)`` times the last loss that
     #: counted; the best weights are kept whatever the size of the gain.
     min_relative_improvement: float = 0.0
+    #: Early stopping and the choice of the best weights follow an exponential
+    #: moving average of the held-out loss with this weight on its past (0: the
+    #: loss itself), so that one lucky epoch on a few held-out rows neither
+    #: becomes the kept weights nor stops the training.
+    validation_smoothing: float = 0.0
 
 
 @dataclass
@@ -54,6 +59,36 @@ class TrainingHistory:
     validation_loss: list[float] = field(default_factory=list)
     best_epoch: int = 0
     stopped_early: bool = False
+
+
+class EarlyStopping:
+    """The stopping rule of :class:`TrainingConfig`: best epoch and patience on the (smoothed) held-out loss."""
+
+    def __init__(self, config: TrainingConfig) -> None:
+        self.patience = config.patience
+        self.min_relative_improvement = config.min_relative_improvement
+        self.smoothing = config.validation_smoothing
+        self.smoothed = math.nan
+        self.best_score = math.inf
+        self.progress_score = math.inf  # the last score that counted as progress
+        self.epochs_without_gain = 0
+
+    def update(self, loss: float) -> tuple[bool, bool]:
+        """Take one epoch's held-out ``loss``; return (these weights are the best so far, stop now)."""
+        if self.smoothing and not math.isnan(self.smoothed):
+            self.smoothed = self.smoothing * self.smoothed + (1 - self.smoothing) * loss
+        else:
+            self.smoothed = loss
+        score = self.smoothed
+        best = score < self.best_score - 1e-7
+        if best:
+            self.best_score = score
+        if score < self.progress_score * (1 - self.min_relative_improvement) - 1e-7:
+            self.progress_score = score
+            self.epochs_without_gain = 0
+            return best, False
+        self.epochs_without_gain += 1
+        return best, self.epochs_without_gain >= self.patience
 
 
 CORRUPTIONS = ("cells", "runs", "mixed", "none")
@@ -192,9 +227,7 @@ def train_autoencoder(
     )
     history = TrainingHistory()
     best_state = copy.deepcopy(model.state_dict())
-    best_score = math.inf
-    epochs_without_gain = 0
-    progress_score = math.inf  # the last held-out loss that counted as progress
+    stopping = EarlyStopping(config)
     batch_size = max(1, min(config.batch_size, len(train_idx)))
     if config.lr_schedule not in LR_SCHEDULES:
         raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, got {config.lr_schedule!r}")
@@ -234,18 +267,13 @@ def train_autoencoder(
         if progress is not None:
             progress(epoch + 1, config.max_epochs, train_loss, score)
 
-        if score < best_score - 1e-7:
-            best_score = score
+        best, stop = stopping.update(score)
+        if best:
             best_state = copy.deepcopy(model.state_dict())
             history.best_epoch = epoch
-        if score < progress_score * (1 - config.min_relative_improvement) - 1e-7:
-            progress_score = score
-            epochs_without_gain = 0
-        else:
-            epochs_without_gain += 1
-            if epochs_without_gain >= config.patience:
-                history.stopped_early = True
-                break
+        if stop:
+            history.stopped_early = True
+            break
 
     model.load_state_dict(best_state)
     model.eval()
