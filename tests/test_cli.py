@@ -112,7 +112,7 @@ def test_corrupt_model_exits_2(holes_csv, tmp_path):
 
 
 def test_old_method_name_builds_the_renamed_method_with_a_warning():
-    from revimpute.cli._impute import build_imputer
+    from revimpute.cli._steps import build_imputer
 
     with pytest.warns(FutureWarning, match="'missforest' is deprecated.*use 'iterative_trees'"):
         old = build_imputer("missforest", None, 3, True, 1)

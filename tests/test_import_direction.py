@@ -53,10 +53,11 @@ def test_the_library_never_imports_the_benchmark_or_the_command_line():
     assert not wrong, sorted(wrong)
 
 
-def test_the_benchmark_package_has_no_import_cycle():
+def _cycle_free(package: str) -> dict[str, set[str]]:
+    """The import graph among ``package``'s modules, after checking that it has no cycle."""
     found = imports()
-    bench = {module for module in found if module.startswith("revimpute.bench.")}
-    graph = {module: found[module] & bench for module in bench}
+    inside = {module for module in found if module.startswith(package + ".")}
+    graph = {module: found[module] & inside for module in inside}
 
     def visit(module: str, path: tuple[str, ...]) -> None:
         for target in graph.get(module, ()):
@@ -65,8 +66,29 @@ def test_the_benchmark_package_has_no_import_cycle():
 
     for module in graph:
         visit(module, (module,))
+    return graph
+
+
+def test_the_benchmark_package_has_no_import_cycle():
+    graph = _cycle_free("revimpute.bench")
     # the figures are drawn from the numbers, not from the report
     assert "revimpute.bench.report" not in graph["revimpute.bench.plots"]
+
+
+def test_the_command_line_package_has_no_import_cycle():
+    graph = _cycle_free("revimpute.cli")
+    assert "revimpute.cli._impute" not in graph["revimpute.cli._uncertainty"]
+
+
+def test_no_layer_imports_the_package_root():
+    # the root's lazy attributes load revimpute.impute: a module below it that imports the root closes a cycle
+    above = ("revimpute.cli", "revimpute.bench", "revimpute.__main__")
+    wrong = {
+        module
+        for module, targets in imports().items()
+        if module != "revimpute" and not module.startswith(above) and "revimpute" in targets
+    }
+    assert not wrong, sorted(wrong)
 
 
 def test_no_module_imports_a_private_module_of_another_package():

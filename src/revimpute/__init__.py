@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__version__ = "0.1.0"
+from revimpute.version import __version__
 
 __all__ = ["ReverseImputer", "__version__", "available_imputers", "get_imputer"]
 

@@ -147,7 +147,7 @@ def as_written(result: pd.DataFrame, table: Any, frame: pd.DataFrame, text: pd.D
 
 def prepared_output(result: pd.DataFrame, output: str, escape: bool, quiet: bool) -> pd.DataFrame:
     """``result`` as it will be written: formula-like CSV cells escaped or reported as ``impute`` does."""
-    from revimpute.cli._impute import formulas_in_output
+    from revimpute.cli._steps import formulas_in_output
     from revimpute.io import table_format
 
     if table_format(output) == "csv":
@@ -164,7 +164,7 @@ def impute_uncertain(data: str, output: str, model: str | None, method: str, rea
     Every table and report is computed before the first file is written, so that an
     error leaves no file behind; each file is written atomically.
     """
-    from revimpute.cli._impute import print_treated_as_missing, without_empty_columns
+    from revimpute.cli._steps import print_treated_as_missing, without_empty_columns
     from revimpute.cli._options import say_notes
     from revimpute.clean import read_clean
     from revimpute.io import atomic_path, write_table
@@ -248,7 +248,7 @@ def _impute_one(frame: pd.DataFrame, method: str, model: str | None, seed: int, 
                 device: str, intervals: float | None, multiple: int | None, reporting: bool,
                 calibration: float | None) -> tuple[pd.DataFrame, Any, dict]:
     """One registry method (or a saved model): fit if needed, impute, estimate its error if asked."""
-    from revimpute.cli._impute import build_imputer
+    from revimpute.cli._steps import build_imputer
     from revimpute.uncertainty.report import calibration_errors, candidate_errors
 
     reverse = method == "reverse"

@@ -41,6 +41,7 @@ from revimpute.encode.layout import UnitLayout
 from revimpute.encode.table import TableEncoder
 from revimpute.exceptions import InputDataError, ModelFileError
 from revimpute.nn import MLPAutoencoder, TrainingHistory
+from revimpute.version import __version__
 
 FORMAT = "revimpute-model"
 #: Version 1 still: arrays moving onto the TableEncoder changed nothing a file holds (an array
@@ -104,8 +105,6 @@ def check_save_target(target: str | os.PathLike) -> None:
 
 def save_reverse_imputer(imputer: Any, path: str | os.PathLike) -> Path:
     """Write a fitted ReverseImputer to the folder ``path`` (replaced atomically)."""
-    from revimpute import __version__
-
     target = Path(path)
     check_save_target(target)
     target.parent.mkdir(parents=True, exist_ok=True)
