@@ -77,13 +77,12 @@ PEERS = ("mean", "knn", "gain", "miwae")
 #: the training images stacked with the corrupted test digits (GAIN learns from
 #: the holes in its training data; on complete images it has none to learn from).
 TRANSDUCTIVE_PEERS = tuple(f"{name}_trans" for name in PEERS)
-#: Peer settings other than the registry defaults. MIWAE: its default 500 epochs
-#: over 60,000 images take ~52 s each on two cores (about 7 hours); 10 epochs is
-#: about the training time of our pair.
+#: Peer settings other than the registry defaults. MIWAE: 10 epochs instead of
+#: its default 500, about the training time of our pair (docs/mnist.md).
 MNIST_PEER_PARAMS: dict[str, dict] = {"miwae": {"n_epochs": 10}}
 #: Above this many test digits the demo leaves KNN out unless asked: scikit-learn's
-#: KNNImputer against 60,000 training images takes about 4-8 minutes per 500 digits
-#: on one core (hours for the full test set).
+#: KNNImputer against the 60,000 training images takes hours on the full test set
+#: (docs/mnist.md).
 KNN_DEMO_LIMIT = 1000
 
 

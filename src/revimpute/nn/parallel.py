@@ -2,9 +2,8 @@
 
 An ensemble's networks are trained and reverse-trained independently. On a CPU,
 one product split over two threads runs less than twice as fast as on one, so
-two networks side by side, one thread each, finish sooner than one after the
-other on two threads (MNIST pair: training 24% and the search about 9% less
-time on two cores).
+two networks side by side, one thread each, can finish sooner than one after
+the other on two threads (measured for the MNIST pair in docs/mnist.md).
 
 The jobs run on Python threads (PyTorch releases the GIL inside its kernels),
 each with ``torch.get_num_threads() // workers`` intra-op threads, and share
