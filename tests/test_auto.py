@@ -178,3 +178,13 @@ def test_the_table_default_is_the_method_that_beats_the_first_over_the_whole_tab
     scaled[:, 0] *= 1000.0
     again = AutoImputer(candidates=["mean", "iterative"], random_state=1).choose(scaled)
     assert again.table_choice_at(0.9) == auto.table_choice_at(0.9)
+
+
+def test_the_split_is_a_parameter_checked_at_fit():
+    from sklearn.base import clone
+
+    auto = AutoImputer(split="random", confidence=0.5)
+    assert clone(auto).get_params()["split"] == "random" and AutoImputer().get_params()["split"] == "patterns"
+    Xh, _ = _table()
+    with pytest.raises(ValueError, match="split"):
+        AutoImputer(split="nope").choose(Xh)
