@@ -2,12 +2,11 @@
 
 ``fit`` hides a share of the table's observed cells, fits every candidate
 method of the registry on the table with those extra holes, and scores each
-candidate per
-column on the hidden cells (RMSE for numbers and datetimes, the share wrong
-for booleans and categories). Each column is then imputed by its best method,
-each chosen method fitted once on the whole table. A candidate that cannot
-handle the table (a numeric-only method on text columns) is left out, with
-the reason in ``failed_``.
+candidate per column on the hidden cells (RMSE for numbers and datetimes, the
+share wrong for booleans and categories). Each column is then imputed by its
+best method, each chosen method fitted once on the whole table. A candidate
+that cannot handle the table (a numeric-only method on text columns) is left
+out, with the reason in ``failed_``.
 
 The cells are hidden the way the table's own gaps fall (``split="patterns"``):
 rows with the fewest gaps first, each takes the gaps of another row that has
@@ -259,11 +258,12 @@ class AutoImputer(TransformerMixin, BaseEstimator):
         return self._hide_random(frame)
 
     def _hide_patterns(self, observed: np.ndarray) -> np.ndarray:
-        """Gaps of other rows copied onto the rows with the fewest gaps until ``holdout`` of the observed cells are hidden.
+        """Other rows' gaps copied onto the rows with the fewest gaps, up to ``holdout`` of the observed cells.
 
         Rows are taken in order of fewest gaps (random among ties); each gets the
-        gaps of a random row that has some, on its observed cells, unless that
-        would hide all of them or leave a column less than half of its observed cells.
+        gaps of a random row that has some, on its observed cells, except those
+        that would leave a column less than half of its observed cells; a row
+        none of whose observed cells would stay is skipped.
         """
         rng = np.random.default_rng([int(self.random_state), 0xA070, 3])
         missing = ~observed
