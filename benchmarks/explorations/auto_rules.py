@@ -9,13 +9,14 @@ records:
 * for each held-out split below, every candidate fitted on the holed table with the split's cells
   hidden as well, and its errors (squared) on each hidden cell, per column:
 
-  - ``mcar``: ``AutoImputer._hide`` (20% of each column's observed cells, completely at random);
+  - ``mcar``: ``AutoImputer(split="random")._hide`` (20% of each column's observed cells, completely
+    at random; the only split before ``split`` existed);
   - ``mcar2``: a second such split, disjoint from ``mcar`` (20% of each column's observed cells among
     those ``mcar`` left);
   - ``pattern``: the missingness patterns of other rows copied onto the most observed rows (rows in
     order of fewest gaps, random within ties; each gets the gaps of a random row that has some, on
     its observed cells) until 20% of the observed cells are hidden; a column keeps at least half of
-    its observed cells.
+    its observed cells (the same cells as ``AutoImputer(split="patterns")._hide``, the default since).
 
 Rules are then evaluated from this file by ``auto_rules_eval.py``. From the repository root:
 
@@ -109,7 +110,7 @@ def run_case(case: Case) -> dict:
             out = np.asarray(probe.candidate(name).fit_transform(holed), dtype=np.float64)
             row["seconds"][name] = time.perf_counter() - start
             row["sse"][name] = (np.where(mask, out - truth, 0.0) ** 2).sum(axis=0).tolist()
-        first = probe._hide(pd.DataFrame(holed))
+        first = AutoImputer(split="random", random_state=case.seed)._hide(pd.DataFrame(holed))
         splits = {"mcar": first, "mcar2": second_mcar(observed, first, 0.2, case.seed),
                   "pattern": pattern_hide(observed, 0.2, case.seed)}
         for key, cells in splits.items():
