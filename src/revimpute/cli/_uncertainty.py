@@ -238,7 +238,8 @@ def _impute_auto(frame: pd.DataFrame, seed: int, quiet: bool) -> tuple[pd.DataFr
     return result, auto, {
         "methods": methods, "candidates": candidates,
         "errors": {j: candidates[j][methods[j]] for j in candidates if methods[j] in candidates[j]},
-        "source": "the held-out cells --method auto scored its candidates on (20% of the observed cells hidden);",
+        "source": ("the held-out cells --method auto scored its candidates on (20% of the observed cells hidden "
+                   "as other rows' gaps);"),
         "seconds": {"choosing the methods (every candidate on the held-out split)": choosing,
                     "fitting the chosen methods and imputing": time.perf_counter() - start},
     }
@@ -280,7 +281,7 @@ def _impute_one(frame: pd.DataFrame, method: str, model: str | None, seed: int, 
         from revimpute.impute import AutoImputer
 
         start = time.perf_counter()
-        holdout = AutoImputer(candidates=[method], confidence=0.0, random_state=seed).choose(frame)
+        holdout = AutoImputer(candidates=[method], split="random", confidence=0.0, random_state=seed).choose(frame)
         trust["errors"] = {j: e[method] for j, e in candidate_errors(holdout, frame).items()}
         trust["seconds"]["estimating the error (the method fitted again on a held-out split)"] = (
             time.perf_counter() - start)
