@@ -362,13 +362,17 @@ class TableEncoder:
             :meth:`decode` writes (before rounding whole numbers and dates).
         """
         codes = [c for c in self.codes_ if c.encoded and c.kind in _NUMBER_KINDS]
-        numbers = self.scaler_.inverse_transform(filled[:, self.layout_.numeric_units])
+        numbers = self._table_numbers(filled)
         clipped = [clip or c.kind != ColumnKind.NUMERIC for c in codes]
         if any(clipped):
             low = np.array([c.low if on else -np.inf for c, on in zip(codes, clipped)])
             high = np.array([c.high if on else np.inf for c, on in zip(codes, clipped)])
             numbers = np.clip(numbers, low, high)
         return numbers
+
+    def _table_numbers(self, filled: np.ndarray) -> np.ndarray:
+        """The number columns of network units in table units, not clipped."""
+        return self.scaler_.inverse_transform(filled[:, self.layout_.numeric_units])
 
     def decode(
         self, frame: pd.DataFrame, filled: np.ndarray, cell_missing: np.ndarray, clip: bool = True
@@ -400,7 +404,7 @@ class TableEncoder:
         """
         out = frame.copy()
         confidence = pd.DataFrame(np.nan, index=frame.index, columns=range(frame.shape[1]))
-        numbers = self.numbers(filled, clip)
+        numbers = self._table_numbers(filled)  # number_values clips them, as it rounds
         k = 0
         for j, code in enumerate(self.codes_):
             rows = np.flatnonzero(cell_missing[:, j])
