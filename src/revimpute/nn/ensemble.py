@@ -17,8 +17,9 @@ kernels run the training's small batched products faster on some CPUs
 (docs/scale.md); the forward pass is ``bmm`` plus the bias, since ``baddbmm``
 does not take that route. The setting is process-wide while the training runs
 and the caller's is restored afterwards. A training step's backward pass is
-written out by hand (:func:`stacked_gradients`, bitwise autograd's) so that it
-can write into tensors kept from step to step (:class:`StepBuffers`).
+written out by hand (:func:`stacked_gradients`, autograd's to float rounding) so
+that it can write into tensors kept from step to step (:class:`StepBuffers`),
+and Adam's update is PyTorch's fused kernel (:class:`StackedAdam`).
 
 Each batch item of the product is its own matrix product, so a network's
 weights agree with those it gets in a stack of its own to float rounding, not
@@ -131,8 +132,6 @@ class StepBuffers:
                 "silu": [empty(w) for w in widths_out],
                 "grad_input": [empty(w) for w in widths_in],
                 "grad_linear": [empty(w) for w in widths_in],
-                "weight_grad": [torch.empty(n_members, w.shape[2], w.shape[1], dtype=x.dtype, device=x.device)
-                                for w in params[::2]],
             }
         return self._sets[key]
 
@@ -146,15 +145,15 @@ def stacked_gradients(
     The forward pass is :func:`stacked_forward` of ``x`` with only the
     ``visible`` cells shown; the loss is each network's loss on its
     ``observed`` cells. Autograd differentiates the loss alone; the layers'
-    gradients are computed here, with the operations autograd runs for
-    :func:`stacked_forward` and in its layouts: the weight's gradient is the
-    ``(in, out)`` product of the layer's input with the output gradient, copied
-    into the weight's ``(out, in)`` layout (a product computed in that layout
-    rounds some shapes differently), the bias's the output gradient summed over
-    the rows, the input's the output gradient times the weight, then
-    ``silu_backward``. The gradients are therefore bitwise autograd's (tested),
-    without a graph built and walked at every step, and every value is written
-    into a tensor of ``buffers`` (:class:`StepBuffers`) instead of a fresh one.
+    gradients are computed here, each written into a tensor of ``buffers``
+    (:class:`StepBuffers`) instead of a fresh one and without a graph built and
+    walked at every step: the weight's gradient is the output gradient times
+    the layer's input, one product in the weight's ``(out, in)`` layout written
+    into ``grads``, the bias's the output gradient summed over the rows, the
+    input's the output gradient times the weight, then ``silu_backward``.
+    Autograd computes the weight's product in the ``(in, out)`` layout and
+    copies it, and the two layouts round differently: the gradients agree with
+    autograd's to float rounding (tested), not bitwise.
     ``grads`` holds one tensor per parameter, each of its parameter's shape.
 
     Returns
@@ -183,9 +182,7 @@ def stacked_gradients(
         (grad,) = torch.autograd.grad(losses.sum(), out)
     with torch.no_grad():
         for k in reversed(range(n_layers)):
-            # the product autograd computes, (in, out) per network, then laid out as the weight
-            product = torch.bmm(inputs[k].transpose(1, 2), grad, out=work["weight_grad"][k])
-            grads[2 * k].copy_(product.transpose(1, 2))
+            torch.bmm(grad.transpose(1, 2), inputs[k], out=grads[2 * k])
             torch.sum(grad, dim=1, out=grads[2 * k + 1])
             if k == 0:
                 break
@@ -389,23 +386,48 @@ def _train_ensemble(
     return out
 
 
+def fused_adam_available(device: torch.device | str = "cpu") -> bool:
+    """Whether PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``'s) runs on ``device`` here.
+
+    PyTorch has it for CUDA and, from version 2.4, for the CPU; one tiny
+    update is tried once per process and device type.
+    """
+    kind = torch.device(device).type
+    if kind not in _FUSED_ADAM:
+        try:
+            one = [torch.ones(2, device=device)]
+            torch._fused_adam_(one, [torch.ones(2, device=device)], [torch.zeros(2, device=device)],
+                               [torch.zeros(2, device=device)], [], [torch.ones((), device=device)], lr=0.1,
+                               beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)
+            _FUSED_ADAM[kind] = bool(torch.isfinite(one[0]).all())
+        except (AttributeError, NotImplementedError, RuntimeError):
+            _FUSED_ADAM[kind] = False
+    return _FUSED_ADAM[kind]
+
+
+_FUSED_ADAM: dict[str, bool] = {}
+
+
 class StackedAdam:
-    """Adam on the stacked parameters, as ``torch.optim.Adam(foreach=True)`` computes it.
+    """Adam on the stacked parameters, as ``torch.optim.Adam(fused=True)`` computes it.
 
     The parameters live in one flat buffer (``params`` are views of it, each a
-    leaf that takes gradients), so each of Adam's elementwise operations is one
-    call over all parameters instead of one per tensor: the same operations as
-    PyTorch's multi-tensor Adam in the same order (moments by ``lerp`` and
-    ``addcmul``, bias corrections as Python floats, ``weight_decay`` added to
-    the gradient), each element computed alone, so the weights are bitwise
-    those of ``torch.optim.Adam(foreach=True)`` (tested); without the
-    optimizer's per-step bookkeeping and without importing its compiler
-    machinery. :meth:`keep` cuts the parameters and moments down to the
+    leaf that takes gradients, and :attr:`grads` views of a second one), so an
+    update is one call of PyTorch's fused Adam kernel over all parameters: one
+    pass over the weights, gradients and moments instead of seven, with the
+    weights bitwise those of ``torch.optim.Adam(fused=True)`` (tested), and
+    without the optimizer's per-step bookkeeping. Where that kernel is missing
+    (PyTorch before 2.4 on the CPU) or with ``fused=False``, the update is
+    ``torch.optim.Adam(foreach=True)``'s multi-tensor operations in their order
+    (moments by ``lerp`` and ``addcmul``, bias corrections as Python floats,
+    ``weight_decay`` added to the gradient), each one call over the flat
+    buffer, bitwise that optimizer's weights (tested); the two differ in the
+    last bits. :meth:`keep` cuts the parameters and moments down to the
     networks still training.
     """
 
     def __init__(self, params: Sequence[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, fused: bool | None = None) -> None:
         self.lr = float(lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
@@ -414,6 +436,8 @@ class StackedAdam:
         self._flatten([p.detach() for p in params])
         self.exp_avg = torch.zeros_like(self.flat)
         self.exp_avg_sq = torch.zeros_like(self.flat)
+        self.fused = fused_adam_available(self.flat.device) if fused is None else bool(fused)
+        self._step_count = torch.zeros((), device=self.flat.device)  # the fused kernel reads the step here
 
     def _flatten(self, tensors: list[Tensor]) -> None:
         self.flat = torch.cat([t.reshape(-1) for t in tensors])
@@ -440,6 +464,12 @@ class StackedAdam:
             for view, g in zip(self.grads, grads):
                 view.copy_(g)
         grad = self._grad
+        if self.fused:
+            self._step_count.fill_(float(self.steps))
+            torch._fused_adam_([self.flat], [grad], [self.exp_avg], [self.exp_avg_sq], [], [self._step_count],
+                               lr=self.lr, beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
+                               eps=self.eps, amsgrad=False, maximize=False)
+            return
         if self.weight_decay != 0:
             grad.add_(self.flat, alpha=self.weight_decay)
         self.exp_avg.lerp_(grad, 1 - self.beta1)
