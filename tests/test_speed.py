@@ -126,6 +126,7 @@ MIXED = UnitLayout(np.array([0, 1, 2, 3, 3, 3]), np.array([0, 1]), np.array([2])
     (None, 10, (256, 128), 10, True, [(5, 128), (5, 52), (4, 128), (5, 128)]),
     (None, 4, (16, 8), 3, True, [(1, 63), (1, 7)]),
     (None, 9, (32, 16), 4, False, [(3, 40), (2, 40)]),
+    (None, 5, (), 2, True, [(2, 16)]),  # no hidden layer: code layer and output layer only
     (MIXED, 6, (24, 12), 3, True, [(2, 30), (2, 11)]),
 ])
 def test_the_hand_written_backward_gives_autograds_gradients(layout, n_units, hidden, latent, mask_channel, shapes):
