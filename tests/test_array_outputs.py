@@ -3,9 +3,12 @@
 ``ReverseImputer`` once encoded arrays on a path of its own beside the
 ``TableEncoder`` that encodes DataFrames; arrays now go through the
 ``TableEncoder`` too. ``data/array_outputs.json`` holds the SHA-256 of every
-output below as the separate array path computed it (stored before the paths
-were merged, on a machine with the test suite's one torch thread). Every case
-must give those bytes again.
+output below, first as the separate array path computed it (stored before the
+paths were merged, on a machine with the test suite's one torch thread); every
+case must give those bytes again. The merged path reproduced them until the
+training's own last bits changed (PyTorch's fused Adam, issue 19: the commit
+before it still matched them); they were then stored again, by the merged
+path, so they now pin its outputs against any unintended change.
 
 Floating point can differ in its last bits between machines (another CPU,
 another BLAS or PyTorch build), which would change every network and so every

@@ -10,11 +10,15 @@ import pytest
 import torch
 
 from revimpute import ReverseImputer
+from revimpute.encode.layout import UnitLayout
 from revimpute.nn import TrainingConfig, train_autoencoder
+from revimpute.nn.autoencoder import MLPAutoencoder
 from revimpute.nn.budget import LARGE_TABLE_ROWS, TrainingBudget, automatic_hidden_sizes, automatic_training
-from revimpute.nn.ensemble import FrozenEnsemble, StackedAdam, train_ensemble
-from revimpute.nn.training import EarlyStopping
+from revimpute.nn.ensemble import (FrozenEnsemble, StackedAdam, StepBuffers, _member_loss, fused_adam_available,
+                                   stack_parameters, stacked_forward, stacked_gradients, train_ensemble)
+from revimpute.nn.heads import Heads
 from revimpute.nn.threads import allowed_cpus, cgroup_cpu_limit, choose_threads, compute_threads, runnable_elsewhere
+from revimpute.nn.training import EarlyStopping, init_parameters
 from revimpute.reverse import ReverseConfig, reverse_impute, reverse_impute_ensemble
 
 from conftest import low_rank_data, with_holes
@@ -101,6 +105,58 @@ def test_stacked_training_follows_the_single_network_trainer():
     assert not stacked.training
 
 
+def _stacked_case(n_members, n_rows, n_units, hidden, latent, mask_channel, seed):
+    g = torch.Generator().manual_seed(seed)
+    models = []
+    for _ in range(n_members):
+        model = MLPAutoencoder(n_units, hidden, latent, mask_channel)
+        init_parameters(model, g)
+        models.append(model)
+    params = [p.requires_grad_(True) for p in stack_parameters(models)]
+    x = torch.randn(n_members, n_rows, n_units, generator=g)
+    observed = (torch.rand(n_members, n_rows, n_units, generator=g) > 0.2).float()
+    visible = observed * (torch.rand(n_members, n_rows, n_units, generator=g) > 0.2).float()
+    return models, params, x, observed, visible
+
+
+MIXED = UnitLayout(np.array([0, 1, 2, 3, 3, 3]), np.array([0, 1]), np.array([2]), ((3, 6),))
+
+
+@pytest.mark.parametrize("layout, n_units, hidden, latent, mask_channel, shapes", [
+    (None, 10, (256, 128), 10, True, [(5, 128), (5, 52), (4, 128), (5, 128)]),
+    (None, 4, (16, 8), 3, True, [(1, 63), (1, 7)]),
+    (None, 9, (32, 16), 4, False, [(3, 40), (2, 40)]),
+    (None, 5, (), 2, True, [(2, 16)]),  # no hidden layer: code layer and output layer only
+    (MIXED, 6, (24, 12), 3, True, [(2, 30), (2, 11)]),
+])
+def test_the_hand_written_backward_gives_autograds_gradients(layout, n_units, hidden, latent, mask_channel, shapes):
+    # the loss bitwise, the gradients to float rounding (autograd computes the weight's product transposed);
+    # one StepBuffers reused over batches and stacks of different sizes, as the training does
+    heads = Heads(layout)
+    buffers = StepBuffers()
+    fast = torch.get_float32_matmul_precision()
+    for seed, (n_members, n_rows) in enumerate(shapes):
+        models, params, x, observed, visible = _stacked_case(
+            n_members, n_rows, n_units, hidden, latent, mask_channel, seed)
+        if layout is not None:  # unit values the heads expect: a boolean and a one-hot group
+            x[..., 2] = (x[..., 2] > 0).float()
+            x[..., 3:6] = torch.nn.functional.one_hot(x[..., 3:6].argmax(dim=2), 3).float()
+        for precision in ("highest", "medium"):
+            torch.set_float32_matmul_precision(precision)
+            try:
+                recon, _ = stacked_forward(params, len(models[0].encoder), x, visible, mask_channel)
+                losses = _member_loss(heads, recon, x, observed)
+                expected = torch.autograd.grad(losses.sum(), params)
+                grads = [torch.full_like(p, float("nan")) for p in params]
+                mine = stacked_gradients([p.detach() for p in params], len(models[0].encoder), heads, x, visible,
+                                         observed, grads, mask_channel, buffers)
+            finally:
+                torch.set_float32_matmul_precision(fast)
+            assert torch.equal(mine, losses.detach())
+            for a, b in zip(grads, expected):
+                torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7)
+
+
 def test_stacked_training_keeps_each_networks_best_weights():
     X, observed = _data()
     config = TrainingConfig(hidden_sizes=(16,), latent_size=3, max_epochs=30, batch_size=256, patience=4,
@@ -155,17 +211,21 @@ def test_both_trainers_keep_the_weights_of_the_lowest_smoothed_loss(smoothing):
     assert stacked.best_epoch == single.best_epoch
 
 
+@pytest.mark.parametrize("fused", [True, False])
 @pytest.mark.parametrize("weight_decay", [0.0, 1e-3])
-def test_the_stacked_adam_is_pytorchs_adam_bitwise(weight_decay):
-    # the multi-tensor operations in their order, on one flat buffer; the step size changed between steps
-    # as the cosine schedule does and the stack cut down to some networks half way
+def test_the_stacked_adam_is_pytorchs_adam_bitwise(weight_decay, fused):
+    # fused: PyTorch's fused kernel on one flat buffer; not fused: the multi-tensor operations in their order;
+    # the step size changed between steps as the cosine schedule does and the stack cut down half way
+    if fused and not fused_adam_available():
+        pytest.skip("this PyTorch has no fused Adam on the CPU")
+    flavour = {"fused": True} if fused else {"foreach": True}
     g = torch.Generator().manual_seed(0)
     start = [torch.randn(3, 7, 5, generator=g), torch.randn(3, 7, generator=g)]
     theirs = [p.clone().requires_grad_(True) for p in start]
-    mine = StackedAdam(start, lr=0.01, weight_decay=weight_decay)
+    mine = StackedAdam(start, lr=0.01, weight_decay=weight_decay, fused=fused)
     ours = mine.params  # views of its flat buffer
     assert all(torch.equal(a, b) for a, b in zip(ours, start))
-    reference = torch.optim.Adam(theirs, lr=0.01, weight_decay=weight_decay, foreach=True)
+    reference = torch.optim.Adam(theirs, lr=0.01, weight_decay=weight_decay, **flavour)
     for step in range(12):
         lr = 0.01 * (1 - step / 12)
         mine.lr = lr
@@ -182,7 +242,7 @@ def test_the_stacked_adam_is_pytorchs_adam_bitwise(weight_decay):
             ours = mine.keep([0, 2])
             index = torch.tensor([0, 2])
             smaller = [p.detach()[index].clone().requires_grad_(True) for p in theirs]
-            fresh = torch.optim.Adam(smaller, lr=lr, weight_decay=weight_decay, foreach=True)
+            fresh = torch.optim.Adam(smaller, lr=lr, weight_decay=weight_decay, **flavour)
             for old, new in zip(theirs, smaller):
                 state = reference.state[old]
                 fresh.state[new] = {"step": state["step"].clone(), "exp_avg": state["exp_avg"][index].clone(),

@@ -16,7 +16,10 @@ matmul precision when a probe shows that it keeps float32's accuracy there
 kernels run the training's small batched products faster on some CPUs
 (docs/scale.md); the forward pass is ``bmm`` plus the bias, since ``baddbmm``
 does not take that route. The setting is process-wide while the training runs
-and the caller's is restored afterwards.
+and the caller's is restored afterwards. A training step's backward pass is
+written out by hand (:func:`stacked_gradients`, autograd's to float rounding) so
+that it can write into tensors kept from step to step (:class:`StepBuffers`),
+and Adam's update is PyTorch's fused kernel (:class:`StackedAdam`).
 
 Each batch item of the product is its own matrix product, so a network's
 weights agree with those it gets in a stack of its own to float rounding, not
@@ -96,6 +99,98 @@ def stacked_forward(
         elif k < n_layers - 1:
             h = F.silu(h)
     return h, z
+
+
+class StepBuffers:
+    """The tensors a training step writes its layers' values and gradients into, kept from step to step.
+
+    One set per shape of a step (networks in the stack, rows in the batch):
+    a fresh tensor of a few hundred kilobytes at every operation of every step
+    makes the C allocator hand memory back to the system and take it again,
+    and each page taken again is a page fault; writing into the same tensors
+    avoids it (on 200 x 10 it was about a quarter of the fit: docs/scale.md).
+    """
+
+    def __init__(self) -> None:
+        self._sets: dict[tuple[int, ...], dict[str, list[Tensor]]] = {}
+
+    def get(self, params: Sequence[Tensor], x: Tensor, mask_channel: bool) -> dict[str, list[Tensor]]:
+        """The buffers for a step of the stacked ``params`` on ``x`` of shape ``(E, n, d)``."""
+        n_members, n_rows, width = x.shape
+        key = (n_members, n_rows, width, mask_channel, *(p.shape[1] for p in params[::2]))
+        if key not in self._sets:
+            def empty(columns: int) -> Tensor:
+                return torch.empty(n_members, n_rows, columns, dtype=x.dtype, device=x.device)
+
+            widths_out = [w.shape[1] for w in params[::2]]
+            widths_in = [w.shape[2] for w in params[::2]]
+            # the stack only shrinks: the sets of a larger one will not be used again
+            self._sets = {k: v for k, v in self._sets.items() if k[0] == n_members}
+            self._sets[key] = {
+                "input": [empty(widths_in[0])],
+                "linear": [empty(w) for w in widths_out],
+                "silu": [empty(w) for w in widths_out],
+                "grad_input": [empty(w) for w in widths_in],
+                "grad_linear": [empty(w) for w in widths_in],
+            }
+        return self._sets[key]
+
+
+def stacked_gradients(
+    params: Sequence[Tensor], n_encoder: int, heads: Heads, x: Tensor, visible: Tensor, observed: Tensor,
+    grads: Sequence[Tensor], mask_channel: bool = True, buffers: StepBuffers | None = None,
+) -> Tensor:
+    """One training step's forward and backward pass: each network's loss, its gradients written to ``grads``.
+
+    The forward pass is :func:`stacked_forward` of ``x`` with only the
+    ``visible`` cells shown; the loss is each network's loss on its
+    ``observed`` cells. Autograd differentiates the loss alone; the layers'
+    gradients are computed here, each written into a tensor of ``buffers``
+    (:class:`StepBuffers`) instead of a fresh one and without a graph built and
+    walked at every step: the weight's gradient is the output gradient times
+    the layer's input, one product in the weight's ``(out, in)`` layout written
+    into ``grads``, the bias's the output gradient summed over the rows, the
+    input's the output gradient times the weight, then ``silu_backward``.
+    Autograd computes the weight's product in the ``(in, out)`` layout and
+    copies it, and the two layouts round differently: the gradients agree with
+    autograd's to float rounding (tested), not bitwise.
+    ``grads`` holds one tensor per parameter, each of its parameter's shape.
+
+    Returns
+    -------
+    Tensor of shape ``(E,)``: each network's loss, detached.
+    """
+    work = (StepBuffers() if buffers is None else buffers).get(params, x, mask_channel)
+    n_layers = len(params) // 2
+    with torch.no_grad():
+        h = work["input"][0]
+        if mask_channel:
+            torch.cat([x * visible, visible], dim=2, out=h)
+        else:
+            torch.mul(x, visible, out=h)
+        inputs = []
+        for k in range(n_layers):
+            weight, bias = params[2 * k], params[2 * k + 1]
+            inputs.append(h)
+            h = torch.bmm(h, weight.transpose(1, 2), out=work["linear"][k])
+            h.add_(bias.unsqueeze(1))
+            if k != n_encoder - 1 and k < n_layers - 1:
+                h = torch.ops.aten.silu.out(h, out=work["silu"][k])
+    out = h.detach().requires_grad_(True)
+    with torch.enable_grad():
+        losses = _member_loss(heads, out, x, observed)
+        (grad,) = torch.autograd.grad(losses.sum(), out)
+    with torch.no_grad():
+        for k in reversed(range(n_layers)):
+            torch.bmm(grad.transpose(1, 2), inputs[k], out=grads[2 * k])
+            torch.sum(grad, dim=1, out=grads[2 * k + 1])
+            if k == 0:
+                break
+            grad = torch.bmm(grad, params[2 * k], out=work["grad_input"][k])
+            if k - 1 != n_encoder - 1:  # layer k - 1's output went through silu
+                grad = torch.ops.aten.silu_backward.grad_input(
+                    grad, work["linear"][k - 1], grad_input=work["grad_linear"][k])
+    return losses.detach()
 
 
 def _member_loss(heads: Heads, out: Tensor, target: Tensor, weight: Tensor) -> Tensor:
@@ -226,6 +321,7 @@ def _train_ensemble(
     x_val = torch.stack(val_x) if n_val else None
     obs_val = torch.stack(val_obs) if n_val else None
     visible_val = torch.stack(val_visible) if n_val else None
+    buffers = StepBuffers()
 
     for epoch in range(config.max_epochs):
         if config.lr_schedule == "cosine":
@@ -239,11 +335,10 @@ def _train_ensemble(
                 _corrupt_columns(ob[i].cpu(), config, members[k].generator, first_units, column_of_unit)
                 for i, k in enumerate(active)
             ]).to(device)
-            recon, _ = stacked_forward(params, n_encoder, xb, visible, config.mask_channel)
-            losses = _member_loss(heads, recon, xb, ob)
-            grads = torch.autograd.grad(losses.sum(), params)
-            optimizer.step(grads)
-            total += losses.detach() * idx.shape[1]
+            losses = stacked_gradients(params, n_encoder, heads, xb, visible, ob, optimizer.grads,
+                                       config.mask_channel, buffers)
+            optimizer.step()
+            total += losses * idx.shape[1]
         train_losses = (total / n_train).tolist()
         with torch.no_grad():
             if n_val:
@@ -291,23 +386,48 @@ def _train_ensemble(
     return out
 
 
+def fused_adam_available(device: torch.device | str = "cpu") -> bool:
+    """Whether PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``'s) runs on ``device`` here.
+
+    PyTorch has it for CUDA and, from version 2.4, for the CPU; one tiny
+    update is tried once per process and device type.
+    """
+    kind = torch.device(device).type
+    if kind not in _FUSED_ADAM:
+        try:
+            one = [torch.ones(2, device=device)]
+            torch._fused_adam_(one, [torch.ones(2, device=device)], [torch.zeros(2, device=device)],
+                               [torch.zeros(2, device=device)], [], [torch.ones((), device=device)], lr=0.1,
+                               beta1=0.9, beta2=0.999, weight_decay=0.0, eps=1e-8, amsgrad=False, maximize=False)
+            _FUSED_ADAM[kind] = bool(torch.isfinite(one[0]).all())
+        except (AttributeError, NotImplementedError, RuntimeError):
+            _FUSED_ADAM[kind] = False
+    return _FUSED_ADAM[kind]
+
+
+_FUSED_ADAM: dict[str, bool] = {}
+
+
 class StackedAdam:
-    """Adam on the stacked parameters, as ``torch.optim.Adam(foreach=True)`` computes it.
+    """Adam on the stacked parameters, as ``torch.optim.Adam(fused=True)`` computes it.
 
     The parameters live in one flat buffer (``params`` are views of it, each a
-    leaf that takes gradients), so each of Adam's elementwise operations is one
-    call over all parameters instead of one per tensor: the same operations as
-    PyTorch's multi-tensor Adam in the same order (moments by ``lerp`` and
-    ``addcmul``, bias corrections as Python floats, ``weight_decay`` added to
-    the gradient), each element computed alone, so the weights are bitwise
-    those of ``torch.optim.Adam(foreach=True)`` (tested); without the
-    optimizer's per-step bookkeeping and without importing its compiler
-    machinery. :meth:`keep` cuts the parameters and moments down to the
+    leaf that takes gradients, and :attr:`grads` views of a second one), so an
+    update is one call of PyTorch's fused Adam kernel over all parameters: one
+    pass over the weights, gradients and moments instead of seven, with the
+    weights bitwise those of ``torch.optim.Adam(fused=True)`` (tested), and
+    without the optimizer's per-step bookkeeping. Where that kernel is missing
+    (PyTorch before 2.4 on the CPU) or with ``fused=False``, the update is
+    ``torch.optim.Adam(foreach=True)``'s multi-tensor operations in their order
+    (moments by ``lerp`` and ``addcmul``, bias corrections as Python floats,
+    ``weight_decay`` added to the gradient), each one call over the flat
+    buffer, bitwise that optimizer's weights (tested); the two differ in the
+    last bits. :meth:`keep` cuts the parameters and moments down to the
     networks still training.
     """
 
     def __init__(self, params: Sequence[Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0.0, fused: bool | None = None) -> None:
         self.lr = float(lr)
         self.beta1, self.beta2 = betas
         self.eps = eps
@@ -316,27 +436,40 @@ class StackedAdam:
         self._flatten([p.detach() for p in params])
         self.exp_avg = torch.zeros_like(self.flat)
         self.exp_avg_sq = torch.zeros_like(self.flat)
+        self.fused = fused_adam_available(self.flat.device) if fused is None else bool(fused)
+        self._step_count = torch.zeros((), device=self.flat.device)  # the fused kernel reads the step here
 
     def _flatten(self, tensors: list[Tensor]) -> None:
         self.flat = torch.cat([t.reshape(-1) for t in tensors])
         self.params: list[Tensor] = []
         self._grad = torch.empty_like(self.flat)  # the step's buffers, allocated once
         self._denom = torch.empty_like(self.flat)
-        self._grad_views: list[Tensor] = []
+        self.grads: list[Tensor] = []
         start = 0
         for t in tensors:
             view = self.flat[start : start + t.numel()].view(t.shape)
             self.params.append(view.requires_grad_(True))
-            self._grad_views.append(self._grad[start : start + t.numel()].view(t.shape))
+            self.grads.append(self._grad[start : start + t.numel()].view(t.shape))
             start += t.numel()
 
     @torch.no_grad()
-    def step(self, grads: Sequence[Tensor]) -> None:
-        """One Adam update of every parameter from its gradient (one per ``params``, in order)."""
+    def step(self, grads: Sequence[Tensor] | None = None) -> None:
+        """One Adam update of every parameter from its gradient.
+
+        ``grads``: one per ``params``, in order; None takes those already
+        written to :attr:`grads` (views of one flat buffer, one per parameter).
+        """
         self.steps += 1
-        for view, g in zip(self._grad_views, grads):
-            view.copy_(g)
+        if grads is not None:
+            for view, g in zip(self.grads, grads):
+                view.copy_(g)
         grad = self._grad
+        if self.fused:
+            self._step_count.fill_(float(self.steps))
+            torch._fused_adam_([self.flat], [grad], [self.exp_avg], [self.exp_avg_sq], [], [self._step_count],
+                               lr=self.lr, beta1=self.beta1, beta2=self.beta2, weight_decay=self.weight_decay,
+                               eps=self.eps, amsgrad=False, maximize=False)
+            return
         if self.weight_decay != 0:
             grad.add_(self.flat, alpha=self.weight_decay)
         self.exp_avg.lerp_(grad, 1 - self.beta1)

@@ -52,7 +52,7 @@ def allowed_cpus() -> int:
     return max(1, cpus)
 
 
-def runnable_elsewhere(samples: int = 5, interval: float = 0.01, path: Path = PROC_LOADAVG) -> int | None:
+def runnable_elsewhere(samples: int = 5, interval: float = 0.002, path: Path = PROC_LOADAVG) -> int | None:
     """Threads of other processes running or ready to run now (median of a few samples), or None.
 
     Reads the kernel's instantaneous count of runnable threads (the fourth field
