@@ -108,7 +108,7 @@ class StepBuffers:
     a fresh tensor of a few hundred kilobytes at every operation of every step
     makes the C allocator hand memory back to the system and take it again,
     and each page taken again is a page fault; writing into the same tensors
-    avoids it (on 200 x 10 it was about a quarter of the fit: docs/scale.md).
+    avoids it (measured in docs/scale.md).
     """
 
     def __init__(self) -> None:
@@ -386,11 +386,14 @@ def _train_ensemble(
     return out
 
 
+_FUSED_ADAM: dict[str, bool] = {}
+
+
 def fused_adam_available(device: torch.device | str = "cpu") -> bool:
     """Whether PyTorch's fused Adam kernel (``torch.optim.Adam(fused=True)``'s) runs on ``device`` here.
 
-    PyTorch has it for CUDA and, from version 2.4, for the CPU; one tiny
-    update is tried once per process and device type.
+    PyTorch has it for CUDA and, in its recent versions (2.4 on), for the
+    CPU; one tiny update is tried once per process and device type.
     """
     kind = torch.device(device).type
     if kind not in _FUSED_ADAM:
@@ -405,9 +408,6 @@ def fused_adam_available(device: torch.device | str = "cpu") -> bool:
     return _FUSED_ADAM[kind]
 
 
-_FUSED_ADAM: dict[str, bool] = {}
-
-
 class StackedAdam:
     """Adam on the stacked parameters, as ``torch.optim.Adam(fused=True)`` computes it.
 
@@ -417,7 +417,7 @@ class StackedAdam:
     pass over the weights, gradients and moments instead of seven, with the
     weights bitwise those of ``torch.optim.Adam(fused=True)`` (tested), and
     without the optimizer's per-step bookkeeping. Where that kernel is missing
-    (PyTorch before 2.4 on the CPU) or with ``fused=False``, the update is
+    (:func:`fused_adam_available`) or with ``fused=False``, the update is
     ``torch.optim.Adam(foreach=True)``'s multi-tensor operations in their order
     (moments by ``lerp`` and ``addcmul``, bias corrections as Python floats,
     ``weight_decay`` added to the gradient), each one call over the flat
@@ -433,17 +433,18 @@ class StackedAdam:
         self.eps = eps
         self.weight_decay = weight_decay
         self.steps = 0
+        device = params[0].device
+        self.fused = fused_adam_available(device) if fused is None else bool(fused)
+        self._step_count = torch.zeros((), device=device)  # the fused kernel reads the step here
         self._flatten([p.detach() for p in params])
         self.exp_avg = torch.zeros_like(self.flat)
         self.exp_avg_sq = torch.zeros_like(self.flat)
-        self.fused = fused_adam_available(self.flat.device) if fused is None else bool(fused)
-        self._step_count = torch.zeros((), device=self.flat.device)  # the fused kernel reads the step here
 
     def _flatten(self, tensors: list[Tensor]) -> None:
         self.flat = torch.cat([t.reshape(-1) for t in tensors])
         self.params: list[Tensor] = []
         self._grad = torch.empty_like(self.flat)  # the step's buffers, allocated once
-        self._denom = torch.empty_like(self.flat)
+        self._denom = None if self.fused else torch.empty_like(self.flat)
         self.grads: list[Tensor] = []
         start = 0
         for t in tensors:
