@@ -79,6 +79,11 @@ def _layer(model: MLPAutoencoder, k: int) -> torch.nn.Linear:
     return model.encoder[k] if k < n_enc else model.decoder[k - n_enc]
 
 
+def _silu_after(k: int, n_encoder: int, n_layers: int) -> bool:
+    """Whether layer ``k``'s output goes through ``silu``: every layer's but the code's and the last one's."""
+    return k != n_encoder - 1 and k < n_layers - 1
+
+
 def stacked_forward(
     params: Sequence[Tensor], n_encoder: int, x: Tensor, observed: Tensor, mask_channel: bool = True
 ) -> tuple[Tensor, Tensor]:
@@ -96,7 +101,7 @@ def stacked_forward(
         h = torch.bmm(h, weight.transpose(1, 2)) + bias.unsqueeze(1)
         if k == n_encoder - 1:
             z = h
-        elif k < n_layers - 1:
+        elif _silu_after(k, n_encoder, n_layers):
             h = F.silu(h)
     return h, z
 
@@ -174,7 +179,7 @@ def stacked_gradients(
             inputs.append(h)
             h = torch.bmm(h, weight.transpose(1, 2), out=work["linear"][k])
             h.add_(bias.unsqueeze(1))
-            if k != n_encoder - 1 and k < n_layers - 1:
+            if _silu_after(k, n_encoder, n_layers):
                 h = torch.ops.aten.silu.out(h, out=work["silu"][k])
     out = h.detach().requires_grad_(True)
     with torch.enable_grad():
@@ -187,7 +192,7 @@ def stacked_gradients(
             if k == 0:
                 break
             grad = torch.bmm(grad, params[2 * k], out=work["grad_input"][k])
-            if k - 1 != n_encoder - 1:  # layer k - 1's output went through silu
+            if _silu_after(k - 1, n_encoder, n_layers):
                 grad = torch.ops.aten.silu_backward.grad_input(
                     grad, work["linear"][k - 1], grad_input=work["grad_linear"][k])
     return losses.detach()
@@ -550,6 +555,6 @@ class FrozenEnsemble:
             h = self._linear(h, layer)
             if k == self.n_encoder - 1:
                 z = h
-            elif k < len(self.layers) - 1:
+            elif _silu_after(k, self.n_encoder, len(self.layers)):
                 h = blockwise_silu(h.reshape(-1, h.shape[2])).reshape(h.shape)
         return h[:, :n_rows], z[:, :n_rows]
